@@ -1,0 +1,19 @@
+"""The REST API: one router; each app contributes its viewsets."""
+
+from rest_framework.routers import DefaultRouter
+
+from kaohe.assessments.api import AssessmentRunViewSet
+from kaohe.elements.api import DataElementViewSet, DataSetViewSet
+from kaohe.orgunits.api import OfficialViewSet, OrgUnitViewSet
+from kaohe.schemes.api import IndicatorViewSet, SchemeViewSet
+
+router = DefaultRouter()
+router.register("units", OrgUnitViewSet, basename="unit")
+router.register("officials", OfficialViewSet, basename="official")
+router.register("elements", DataElementViewSet, basename="element")
+router.register("datasets", DataSetViewSet, basename="dataset")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("schemes", SchemeViewSet, basename="scheme")
+router.register("runs", AssessmentRunViewSet, basename="run")
+
+urlpatterns = router.urls

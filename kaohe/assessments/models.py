@@ -1,0 +1,243 @@
+"""Assessment runs and their results: per unit, per item, per indicator."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RunStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+    SUPERSEDED = "superseded", _("已被替代")
+
+
+class AssessmentRun(models.Model):
+    scheme = models.ForeignKey(
+        "schemes.Scheme",
+        verbose_name=_("考核方案"),
+        on_delete=models.PROTECT,
+        related_name="runs",
+    )
+    year = models.PositiveSmallIntegerField(
+        verbose_name=_("年度"),
+    )
+    period_code = models.CharField(
+        verbose_name=_("考核期间"),
+        max_length=20,
+    )
+    root = models.ForeignKey(
+        "orgunits.OrgUnit",
+        verbose_name=_("范围"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("参加考核的单位所属的上级单位；为空表示全部"),
+    )
+    status = models.CharField(
+        verbose_name=_("状态"),
+        max_length=20,
+        choices=RunStatus.choices,
+        default=RunStatus.DRAFT,
+    )
+    inputs_hash = models.CharField(
+        verbose_name=_("输入哈希"),
+        max_length=64,
+    )
+    scheme_hash = models.CharField(
+        verbose_name=_("方案哈希"),
+        max_length=64,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("计算时间"),
+        auto_now_add=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("计算人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor = models.CharField(
+        verbose_name=_("操作人"),
+        max_length=150,
+        blank=True,
+    )
+    duration_ms = models.FloatField(
+        verbose_name=_("计算耗时（毫秒）"),
+        default=0,
+    )
+
+    class Meta:
+        verbose_name = _("考核计算")
+        verbose_name_plural = _("考核计算")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["scheme", "year"], name="run_scheme_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme.code} {self.period_code} #{self.pk}"
+
+
+class UnitResult(models.Model):
+    run = models.ForeignKey(
+        AssessmentRun,
+        verbose_name=_("考核计算"),
+        on_delete=models.CASCADE,
+        related_name="unit_results",
+    )
+    unit = models.ForeignKey(
+        "orgunits.OrgUnit",
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(
+        verbose_name=_("类型"),
+        max_length=20,
+    )
+    total = models.DecimalField(
+        verbose_name=_("总分"),
+        max_digits=10,
+        decimal_places=2,
+    )
+    grade = models.CharField(
+        verbose_name=_("等次代码"),
+        max_length=50,
+        blank=True,
+    )
+    grade_name = models.CharField(
+        verbose_name=_("等次"),
+        max_length=100,
+        blank=True,
+    )
+    rank = models.PositiveIntegerField(
+        verbose_name=_("名次"),
+    )
+    vetoed = models.BooleanField(
+        verbose_name=_("被否决"),
+        default=False,
+    )
+    vetoes = models.JSONField(
+        verbose_name=_("否决项"),
+        default=list,
+        help_text=_("触发的否决项代码与名称"),
+    )
+    flags = models.JSONField(
+        verbose_name=_("待核实"),
+        default=list,
+        help_text=_("缺失数据、无法判断的否决条件等"),
+    )
+
+    class Meta:
+        verbose_name = _("单位结果")
+        verbose_name_plural = _("单位结果")
+        ordering = ["run", "kind", "rank", "unit__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "unit"], name="unit_result_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.total}"
+
+
+class ItemResult(models.Model):
+    unit_result = models.ForeignKey(
+        UnitResult,
+        verbose_name=_("单位结果"),
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    item_code = models.CharField(
+        verbose_name=_("项目代码"),
+        max_length=50,
+    )
+    item_name = models.CharField(
+        verbose_name=_("项目"),
+        max_length=200,
+    )
+    sort_order = models.IntegerField(
+        verbose_name=_("排序"),
+        default=0,
+    )
+    weight = models.DecimalField(
+        verbose_name=_("分值"),
+        max_digits=10,
+        decimal_places=2,
+    )
+    actual = models.FloatField(
+        verbose_name=_("实际值"),
+        null=True,
+        blank=True,
+    )
+    target = models.FloatField(
+        verbose_name=_("目标值"),
+        null=True,
+        blank=True,
+    )
+    score = models.DecimalField(
+        verbose_name=_("得分"),
+        max_digits=10,
+        decimal_places=2,
+    )
+    flag = models.CharField(
+        verbose_name=_("标记"),
+        max_length=50,
+        blank=True,
+    )
+    explanation_zh = models.TextField(
+        verbose_name=_("说明"),
+    )
+    explanation_en = models.TextField(
+        verbose_name=_("说明（英文）"),
+    )
+
+    class Meta:
+        verbose_name = _("项目得分")
+        verbose_name_plural = _("项目得分")
+        ordering = ["unit_result", "sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit_result", "item_code"], name="item_result_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_code}: {self.score}"
+
+
+class IndicatorValue(models.Model):
+    run = models.ForeignKey(
+        AssessmentRun,
+        verbose_name=_("考核计算"),
+        on_delete=models.CASCADE,
+        related_name="indicator_values",
+    )
+    unit = models.ForeignKey(
+        "orgunits.OrgUnit",
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    indicator_code = models.CharField(
+        verbose_name=_("指标代码"),
+        max_length=50,
+    )
+    value = models.FloatField(
+        verbose_name=_("值"),
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("指标值")
+        verbose_name_plural = _("指标值")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "unit", "indicator_code"], name="indicator_value_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_code}={self.value}"

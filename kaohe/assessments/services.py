@@ -1,0 +1,269 @@
+"""Running an assessment: load the figures from the database, run the engine, store results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+
+from kaohe.audit.services import Actor, build_entry
+from kaohe.datavalues.models import DataValue
+from kaohe.elements.models import DataElement, DataSet
+from kaohe.engine.aggregate import ValueCube
+from kaohe.engine.assess import (
+    AssessmentInputs,
+    AssessmentResult,
+    CompiledScheme,
+    assess,
+    compile_scheme,
+)
+from kaohe.engine.periods import Period, PeriodType, make_period
+from kaohe.engine.rounding import round_half_up
+from kaohe.orgunits.models import OrgUnit
+from kaohe.schemes.models import Scheme, UnitTarget
+from kaohe.schemes.specs import element_specs, scheme_spec
+
+from .models import AssessmentRun, IndicatorValue, ItemResult, UnitResult
+
+
+class AssessmentError(ValueError):
+    """An assessment that cannot run (bilingual message)."""
+
+
+@dataclass(frozen=True)
+class PreparedAssessment:
+    """A scheme compiled and its inputs read from the database, ready for the engine."""
+
+    scheme: Scheme
+    compiled: CompiledScheme
+    period: Period
+    units: list[OrgUnit]
+    inputs: AssessmentInputs
+
+
+def assessment_period(scheme: Scheme, year: int) -> Period:
+    """The period a scheme assesses for ``year`` (the calendar year, or 1 Oct – 30 Sep)."""
+    return make_period(PeriodType(scheme.period_type), year)
+
+
+def find_scheme(code: str, version: int | None = None) -> Scheme:
+    """The scheme with this code (its latest version unless one is given)."""
+    qs = Scheme.objects.filter(code=code)
+    if version is not None:
+        qs = qs.filter(version=version)
+    scheme = qs.order_by("-version").first()
+    if scheme is None:
+        raise AssessmentError(f"未找到考核方案 {code} / no scheme with code {code}")
+    return scheme
+
+
+def assessed_units(scheme: Scheme, period: Period, root: OrgUnit | None) -> list[OrgUnit]:
+    """Units of the scheme's kinds under ``root`` that were open during the period."""
+    qs = OrgUnit.objects.all()
+    if root is not None:
+        qs = qs.subtree(root)
+    if scheme.unit_kinds:
+        qs = qs.filter(kind__in=scheme.unit_kinds)
+    qs = qs.filter(Q(opening_date__isnull=True) | Q(opening_date__lte=period.end))
+    qs = qs.filter(Q(closed_date__isnull=True) | Q(closed_date__gte=period.start))
+    return list(qs.order_by("path"))
+
+
+def prepare_assessment(scheme: Scheme, year: int, root: OrgUnit | None = None) -> PreparedAssessment:
+    """Compile the scheme and read every figure and target it needs, in a few queries."""
+    spec = scheme_spec(scheme)
+    all_codes = frozenset(DataElement.objects.values_list("code", flat=True))
+    dataset_codes = frozenset(DataSet.objects.values_list("code", flat=True))
+    compiled = compile_scheme(spec, all_codes, dataset_codes)
+    period = assessment_period(scheme, year)
+    units = assessed_units(scheme, period, root)
+    codes = sorted(compiled.element_codes)
+    specs = element_specs(codes)
+    elements = [specs[c] for c in codes]
+    element_ids = dict(DataElement.objects.filter(code__in=codes).values_list("id", "code"))
+    element_index = {code: i for i, code in enumerate(codes)}
+    unit_index = {u.pk: i for i, u in enumerate(units)}
+    unit_codes = tuple(u.code for u in units)
+    cubes: dict[int, ValueCube] = {}
+    for offset in sorted(compiled.required_offsets()):
+        target_period = period.offset(offset) if offset else period
+        cubes[offset] = _read_cube(
+            target_period, unit_codes, unit_index, elements, element_ids, element_index, root
+        )
+    targets = _read_targets(scheme, year, unit_index)
+    inputs = AssessmentInputs(
+        units=unit_codes,
+        kinds=tuple(u.kind for u in units),
+        cubes=cubes,
+        targets=targets,
+    )
+    return PreparedAssessment(scheme, compiled, period, units, inputs)
+
+
+def _read_cube(
+    period: Period,
+    unit_codes: tuple[str, ...],
+    unit_index: dict[int, int],
+    elements: list,  # type: ignore[type-arg]
+    element_ids: dict[int, str],
+    element_index: dict[str, int],
+    root: OrgUnit | None,
+) -> ValueCube:
+    rows = DataValue.objects.filter(
+        element_id__in=list(element_ids),
+        period__start_date__gte=period.start,
+        period__end_date__lte=period.end,
+    )
+    if root is not None:
+        rows = rows.filter(unit__path__startswith=root.path)
+    data = list(
+        rows.values_list("unit_id", "element_id", "period__code", "period__end_date", "period__start_date", "value")
+    )
+    period_keys = sorted({(r[3], r[4], r[2]) for r in data})
+    period_index = {key[2]: i for i, key in enumerate(period_keys)}
+    kept = [r for r in data if r[0] in unit_index]
+    return ValueCube.from_long(
+        units=unit_codes,
+        elements=elements,
+        periods=[key[2] for key in period_keys],
+        unit_index=np.array([unit_index[r[0]] for r in kept], dtype=np.intp),
+        element_index=np.array([element_index[element_ids[r[1]]] for r in kept], dtype=np.intp),
+        period_index=np.array([period_index[r[2]] for r in kept], dtype=np.intp),
+        values=np.array([float(r[5]) for r in kept], dtype=np.float64),
+    )
+
+
+def _read_targets(scheme: Scheme, year: int, unit_index: dict[int, int]) -> dict[str, np.ndarray]:
+    targets: dict[str, np.ndarray] = {}
+    rows = UnitTarget.objects.filter(item__scheme=scheme, year=year).values_list(
+        "item__code", "unit_id", "value"
+    )
+    for item_code, unit_id, value in rows:
+        if unit_id not in unit_index:
+            continue
+        array = targets.setdefault(item_code, np.full(len(unit_index), np.nan))
+        array[unit_index[unit_id]] = value
+    return targets
+
+
+def compute(prepared: PreparedAssessment) -> AssessmentResult:
+    """Run the engine on prepared inputs (no database access)."""
+    return assess(prepared.compiled, prepared.inputs)
+
+
+def _decimal2(value: float | None) -> Decimal:
+    return round_half_up(0.0 if value is None else value, 2)
+
+
+@transaction.atomic
+def do_run_assessment(
+    scheme: Scheme,
+    year: int,
+    *,
+    actor: Actor,
+    root: OrgUnit | None = None,
+) -> AssessmentRun:
+    """Assess every unit of ``scheme`` for ``year`` and store the run as a draft."""
+    started = time.perf_counter()
+    prepared = prepare_assessment(scheme, year, root)
+    result = compute(prepared)
+    user = actor.user if actor.user is not None and actor.user.is_authenticated else None
+    run = AssessmentRun.objects.create(
+        scheme=scheme,
+        year=year,
+        period_code=prepared.period.code,
+        root=root,
+        inputs_hash=result.inputs_hash,
+        scheme_hash=result.scheme_hash,
+        created_by=user,
+        actor=actor.name,
+        duration_ms=0,
+    )
+    _store_results(run, prepared, result)
+    run.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    run.save(update_fields=["duration_ms"])
+    build_entry(
+        actor,
+        "assessment.run",
+        "assessment_run",
+        str(run.pk),
+        after={
+            "scheme": scheme.code,
+            "version": scheme.version,
+            "year": year,
+            "units": len(prepared.units),
+            "inputs_hash": result.inputs_hash,
+        },
+    ).save()
+    return run
+
+
+def _store_results(run: AssessmentRun, prepared: PreparedAssessment, result: AssessmentResult) -> None:
+    unit_by_code = {u.code: u for u in prepared.units}
+    grades = {g.code: g.name for g in prepared.compiled.spec.grades}
+    unit_rows = []
+    for row in result.units.iter_rows(named=True):
+        unit_rows.append(
+            UnitResult(
+                run=run,
+                unit=unit_by_code[row["unit"]],
+                kind=row["kind"],
+                total=_decimal2(row["total"]),
+                grade=row["grade"] or "",
+                grade_name=grades.get(row["grade"] or "", ""),
+                rank=int(row["rank"]),
+                vetoed=bool(row["vetoed"]),
+                vetoes=list(row["vetoes"]),
+                flags=list(row["flags"]),
+            )
+        )
+    UnitResult.objects.bulk_create(unit_rows, batch_size=2000)
+    by_code = {ur.unit.code: ur for ur in unit_rows}
+    items = {i.code: (pos, i) for pos, i in enumerate(prepared.compiled.spec.items)}
+    item_rows = []
+    for row in result.items.iter_rows(named=True):
+        pos, spec = items[row["item"]]
+        item_rows.append(
+            ItemResult(
+                unit_result=by_code[row["unit"]],
+                item_code=row["item"],
+                item_name=spec.name,
+                sort_order=pos,
+                weight=_decimal2(spec.weight),
+                actual=row["actual"],
+                target=row["target"],
+                score=_decimal2(row["score"]),
+                flag=row["flag"] or "",
+                explanation_zh=row["explanation_zh"] or "",
+                explanation_en=row["explanation_en"] or "",
+            )
+        )
+    ItemResult.objects.bulk_create(item_rows, batch_size=2000)
+    indicator_rows = []
+    codes = [c for c in result.indicators.columns if c.startswith("n:")]
+    for row in result.indicators.iter_rows(named=True):
+        for column in codes:
+            indicator_rows.append(
+                IndicatorValue(
+                    run=run,
+                    unit=unit_by_code[row["unit"]],
+                    indicator_code=column[2:],
+                    value=row[column],
+                )
+            )
+    IndicatorValue.objects.bulk_create(indicator_rows, batch_size=2000)
+
+
+def latest_run(scheme: Scheme, year: int) -> AssessmentRun | None:
+    """The most recent run of a scheme for a year."""
+    return AssessmentRun.objects.filter(scheme=scheme, year=year).order_by("-created_at", "-id").first()
+
+
+def unit_results(run: AssessmentRun) -> Iterable[UnitResult]:
+    """A run's unit results in ranking order, units joined (one query)."""
+    return run.unit_results.select_related("unit").order_by("kind", "rank", "unit__path")

@@ -1,0 +1,375 @@
+"""Assessment schemes: indicators, scoring items, vetoes, grades, constants, per-unit targets.
+
+Everything a county decides lives in these rows (loaded from YAML bundles); the engine only
+ever sees them as :mod:`kaohe.engine.spec` objects built by :mod:`kaohe.schemes.specs`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kaohe.engine.periods import PeriodType
+from kaohe.engine.spec import Direction, RuleType
+
+
+class Indicator(models.Model):
+    code = models.CharField(
+        verbose_name=_("代码"),
+        max_length=50,
+        unique=True,
+    )
+    name = models.CharField(
+        verbose_name=_("名称"),
+        max_length=200,
+    )
+    name_en = models.CharField(
+        verbose_name=_("英文名称"),
+        max_length=200,
+        blank=True,
+    )
+    numerator = models.TextField(
+        verbose_name=_("分子"),
+        help_text=_("表达式，如 #{BIRTHS_POLICY}"),
+    )
+    denominator = models.TextField(
+        verbose_name=_("分母"),
+        default="1",
+        help_text=_("表达式；为零或缺失时指标缺失"),
+    )
+    factor = models.FloatField(
+        verbose_name=_("系数"),
+        default=1.0,
+        help_text=_("100 为百分率，1000 为千分率，10000 为万分率"),
+    )
+    decimals = models.PositiveSmallIntegerField(
+        verbose_name=_("小数位"),
+        default=2,
+    )
+    unit = models.CharField(
+        verbose_name=_("单位"),
+        max_length=20,
+        blank=True,
+        help_text=_("如 %、‰、人"),
+    )
+    valid_from = models.PositiveSmallIntegerField(
+        verbose_name=_("适用起始年"),
+        null=True,
+        blank=True,
+    )
+    valid_to = models.PositiveSmallIntegerField(
+        verbose_name=_("适用截止年"),
+        null=True,
+        blank=True,
+    )
+    description = models.TextField(
+        verbose_name=_("说明"),
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("指标")
+        verbose_name_plural = _("指标")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+class Scheme(models.Model):
+    code = models.CharField(
+        verbose_name=_("代码"),
+        max_length=50,
+    )
+    version = models.PositiveIntegerField(
+        verbose_name=_("版本"),
+        default=1,
+    )
+    name = models.CharField(
+        verbose_name=_("名称"),
+        max_length=200,
+    )
+    name_en = models.CharField(
+        verbose_name=_("英文名称"),
+        max_length=200,
+        blank=True,
+    )
+    year_from = models.PositiveSmallIntegerField(
+        verbose_name=_("适用起始年"),
+        null=True,
+        blank=True,
+    )
+    year_to = models.PositiveSmallIntegerField(
+        verbose_name=_("适用截止年"),
+        null=True,
+        blank=True,
+    )
+    period_type = models.CharField(
+        verbose_name=_("考核年度类型"),
+        max_length=20,
+        choices=[
+            (PeriodType.YEARLY.value, _("自然年（1月1日至12月31日）")),
+            (PeriodType.FINANCIAL_OCT.value, _("统计年度（10月1日至次年9月30日）")),
+        ],
+        default=PeriodType.YEARLY.value,
+    )
+    total = models.FloatField(
+        verbose_name=_("总分"),
+        default=100,
+        help_text=_("各考核项目分值之和（加分项除外）"),
+    )
+    unit_kinds = models.JSONField(
+        verbose_name=_("考核单位类型"),
+        default=list,
+    )
+    veto_grade = models.CharField(
+        verbose_name=_("否决后等次"),
+        max_length=50,
+        blank=True,
+    )
+    description = models.TextField(
+        verbose_name=_("说明"),
+        blank=True,
+    )
+    content_hash = models.CharField(
+        verbose_name=_("内容哈希"),
+        max_length=64,
+        editable=False,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("创建时间"),
+        auto_now_add=True,
+    )
+
+    class Meta:
+        verbose_name = _("考核方案")
+        verbose_name_plural = _("考核方案")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="scheme_code_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code} v{self.version}）"
+
+
+class Constant(models.Model):
+    scheme = models.ForeignKey(
+        Scheme,
+        verbose_name=_("考核方案"),
+        on_delete=models.CASCADE,
+        related_name="constants",
+    )
+    code = models.CharField(
+        verbose_name=_("代码"),
+        max_length=50,
+    )
+    name = models.CharField(
+        verbose_name=_("名称"),
+        max_length=200,
+        blank=True,
+    )
+    value = models.FloatField(
+        verbose_name=_("值"),
+    )
+
+    class Meta:
+        verbose_name = _("常量")
+        verbose_name_plural = _("常量")
+        ordering = ["scheme", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "code"], name="constant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}={self.value}"
+
+
+class ScoringItem(models.Model):
+    scheme = models.ForeignKey(
+        Scheme,
+        verbose_name=_("考核方案"),
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    code = models.CharField(
+        verbose_name=_("代码"),
+        max_length=50,
+    )
+    name = models.CharField(
+        verbose_name=_("名称"),
+        max_length=200,
+    )
+    name_en = models.CharField(
+        verbose_name=_("英文名称"),
+        max_length=200,
+        blank=True,
+    )
+    section = models.CharField(
+        verbose_name=_("分类"),
+        max_length=100,
+        blank=True,
+    )
+    sort_order = models.IntegerField(
+        verbose_name=_("排序"),
+        default=0,
+    )
+    weight = models.FloatField(
+        verbose_name=_("分值"),
+        help_text=_("加分项为 0"),
+    )
+    rule_type = models.CharField(
+        verbose_name=_("评分规则"),
+        max_length=30,
+        choices=[(r.value, r.value) for r in RuleType],
+    )
+    params = models.JSONField(
+        verbose_name=_("规则参数"),
+        default=dict,
+        blank=True,
+    )
+    actual = models.TextField(
+        verbose_name=_("实际值表达式"),
+        help_text=_("通常为 N{指标代码}"),
+    )
+    target = models.FloatField(
+        verbose_name=_("默认目标"),
+        null=True,
+        blank=True,
+        help_text=_("单位的责任书可以另定目标"),
+    )
+    direction = models.CharField(
+        verbose_name=_("方向"),
+        max_length=10,
+        choices=[(Direction.HIGHER.value, _("越高越好")), (Direction.LOWER.value, _("越低越好"))],
+        default=Direction.HIGHER.value,
+    )
+    decimals = models.PositiveSmallIntegerField(
+        verbose_name=_("小数位"),
+        default=2,
+    )
+    unit = models.CharField(
+        verbose_name=_("单位"),
+        max_length=20,
+        blank=True,
+    )
+    description = models.TextField(
+        verbose_name=_("评分标准原文"),
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("考核项目")
+        verbose_name_plural = _("考核项目")
+        ordering = ["scheme", "sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "code"], name="item_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.weight:g}分）"
+
+
+class Veto(models.Model):
+    scheme = models.ForeignKey(
+        Scheme,
+        verbose_name=_("考核方案"),
+        on_delete=models.CASCADE,
+        related_name="vetoes",
+    )
+    code = models.CharField(
+        verbose_name=_("代码"),
+        max_length=50,
+    )
+    name = models.CharField(
+        verbose_name=_("名称"),
+        max_length=200,
+    )
+    name_en = models.CharField(
+        verbose_name=_("英文名称"),
+        max_length=200,
+        blank=True,
+    )
+    condition = models.TextField(
+        verbose_name=_("否决条件"),
+        help_text=_("条件表达式，如 #{BIRTHS} > T{BIRTH_PLAN}"),
+    )
+    sort_order = models.IntegerField(
+        verbose_name=_("排序"),
+        default=0,
+    )
+
+    class Meta:
+        verbose_name = _("一票否决")
+        verbose_name_plural = _("一票否决")
+        ordering = ["scheme", "sort_order", "code"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="veto_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GradeBand(models.Model):
+    scheme = models.ForeignKey(
+        Scheme,
+        verbose_name=_("考核方案"),
+        on_delete=models.CASCADE,
+        related_name="grades",
+    )
+    code = models.CharField(
+        verbose_name=_("代码"),
+        max_length=50,
+    )
+    name = models.CharField(
+        verbose_name=_("名称"),
+        max_length=100,
+    )
+    name_en = models.CharField(
+        verbose_name=_("英文名称"),
+        max_length=100,
+        blank=True,
+    )
+    min_total = models.FloatField(
+        verbose_name=_("最低总分"),
+    )
+
+    class Meta:
+        verbose_name = _("等次")
+        verbose_name_plural = _("等次")
+        ordering = ["scheme", "-min_total"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="grade_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ≥ {self.min_total:g}"
+
+
+class UnitTarget(models.Model):
+    """A unit's own target for an item in a year (a village's birth quota is its own)."""
+
+    item = models.ForeignKey(
+        ScoringItem,
+        verbose_name=_("考核项目"),
+        on_delete=models.CASCADE,
+        related_name="unit_targets",
+    )
+    unit = models.ForeignKey(
+        "orgunits.OrgUnit",
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+    )
+    year = models.PositiveSmallIntegerField(
+        verbose_name=_("年度"),
+    )
+    value = models.FloatField(
+        verbose_name=_("目标值"),
+    )
+
+    class Meta:
+        verbose_name = _("单位目标")
+        verbose_name_plural = _("单位目标")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "unit", "year"], name="unit_target_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code}/{self.unit_id}/{self.year}={self.value:g}"

@@ -1,0 +1,13 @@
+"""Top-level URL map: pages, the API and its schema."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/", include("kaohe.api_urls")),
+    path("admin/", admin.site.urls),
+    path("", include("kaohe.web.urls")),
+]

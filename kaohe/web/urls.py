@@ -1,0 +1,16 @@
+"""Page URLs."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("results/<int:run_id>/", views.ranking, name="ranking"),
+    path("results/<int:run_id>/<str:unit_code>/", views.unit_result, name="unit-result"),
+]
