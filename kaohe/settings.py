@@ -25,8 +25,10 @@ DEBUG = os.environ.get("KAOHE_DEBUG", "0" if PRODUCTION else "1") == "1"
 SECRET_KEY = os.environ.get("KAOHE_SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
-        raise RuntimeError("KAOHE_SECRET_KEY must be set in production / 生产环境必须设置 KAOHE_SECRET_KEY")
-    SECRET_KEY = "kaohe-development-only-not-secret"  # noqa: S105 - development default
+        raise RuntimeError(
+            "KAOHE_SECRET_KEY must be set in production / 生产环境必须设置 KAOHE_SECRET_KEY"
+        )
+    SECRET_KEY = "kaohe-development-only-not-secret"
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("KAOHE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")

@@ -23,7 +23,17 @@ from .services import AssessmentError, do_run_assessment, find_scheme
 class ItemResultSerializer(serializers.ModelSerializer[ItemResult]):
     class Meta:
         model = ItemResult
-        fields = ["item_code", "item_name", "weight", "actual", "target", "score", "flag", "explanation_zh", "explanation_en"]
+        fields = [
+            "item_code",
+            "item_name",
+            "weight",
+            "actual",
+            "target",
+            "score",
+            "flag",
+            "explanation_zh",
+            "explanation_en",
+        ]
 
 
 class UnitResultSerializer(serializers.ModelSerializer[UnitResult]):
@@ -33,7 +43,19 @@ class UnitResultSerializer(serializers.ModelSerializer[UnitResult]):
 
     class Meta:
         model = UnitResult
-        fields = ["unit", "unit_name", "kind", "total", "grade", "grade_name", "rank", "vetoed", "vetoes", "flags", "items"]
+        fields = [
+            "unit",
+            "unit_name",
+            "kind",
+            "total",
+            "grade",
+            "grade_name",
+            "rank",
+            "vetoed",
+            "vetoes",
+            "flags",
+            "items",
+        ]
 
 
 class AssessmentRunSerializer(serializers.ModelSerializer[AssessmentRun]):
@@ -42,7 +64,19 @@ class AssessmentRunSerializer(serializers.ModelSerializer[AssessmentRun]):
 
     class Meta:
         model = AssessmentRun
-        fields = ["id", "scheme", "scheme_version", "year", "period_code", "status", "inputs_hash", "scheme_hash", "created_at", "actor", "duration_ms"]
+        fields = [
+            "id",
+            "scheme",
+            "scheme_version",
+            "year",
+            "period_code",
+            "status",
+            "inputs_hash",
+            "scheme_hash",
+            "created_at",
+            "actor",
+            "duration_ms",
+        ]
 
 
 class StartRunSerializer(serializers.Serializer[Any]):
@@ -73,9 +107,13 @@ class AssessmentRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         payload = StartRunSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
-            scheme = find_scheme(payload.validated_data["scheme"], payload.validated_data.get("version"))
+            scheme = find_scheme(
+                payload.validated_data["scheme"], payload.validated_data.get("version")
+            )
             run = do_run_assessment(
-                scheme, payload.validated_data["year"], actor=Actor.from_request(request, Channel.API)
+                scheme,
+                payload.validated_data["year"],
+                actor=Actor.from_request(request, Channel.API),
             )
         except (AssessmentError, SchemeError) as error:
             raise ValidationError({"detail": str(error)}) from error

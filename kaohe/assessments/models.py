@@ -136,9 +136,7 @@ class UnitResult(models.Model):
         verbose_name = _("单位结果")
         verbose_name_plural = _("单位结果")
         ordering = ["run", "kind", "rank", "unit__code"]
-        constraints = [
-            models.UniqueConstraint(fields=["run", "unit"], name="unit_result_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["run", "unit"], name="unit_result_unique")]
 
     def __str__(self) -> str:
         return f"{self.unit_id}: {self.total}"

@@ -13,7 +13,18 @@ from kaohe.engine.rounding import format_fixed
 
 from .services import PreparedAssessment
 
-UNIT_FIELDS = ["kind", "rank", "unit", "name", "total", "grade", "grade_name", "vetoed", "vetoes", "flags"]
+UNIT_FIELDS = [
+    "kind",
+    "rank",
+    "unit",
+    "name",
+    "total",
+    "grade",
+    "grade_name",
+    "vetoed",
+    "vetoes",
+    "flags",
+]
 
 
 def ranking_rows(prepared: PreparedAssessment, result: AssessmentResult) -> list[dict[str, Any]]:
@@ -77,7 +88,10 @@ def results_document(prepared: PreparedAssessment, result: AssessmentResult) -> 
 
 
 def render_json(prepared: PreparedAssessment, result: AssessmentResult) -> str:
-    return json.dumps(results_document(prepared, result), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return (
+        json.dumps(results_document(prepared, result), ensure_ascii=False, indent=2, sort_keys=True)
+        + "\n"
+    )
 
 
 def render_csv(prepared: PreparedAssessment, result: AssessmentResult) -> str:
@@ -96,7 +110,13 @@ def render_csv(prepared: PreparedAssessment, result: AssessmentResult) -> str:
     return out.getvalue()
 
 
-KIND_NAMES = {"village": "村", "direct_unit": "镇直单位", "department": "部门", "township": "镇", "county": "县"}
+KIND_NAMES = {
+    "village": "村",
+    "direct_unit": "镇直单位",
+    "department": "部门",
+    "township": "镇",
+    "county": "县",
+}
 
 
 def render_text(prepared: PreparedAssessment, result: AssessmentResult) -> str:
@@ -120,7 +140,16 @@ def render_text(prepared: PreparedAssessment, result: AssessmentResult) -> str:
         f"inputs {result.inputs_hash[:12]} · scheme {result.scheme_hash[:12]}\n"
     )
     table = render_table(
-        ["类型 kind", "名次 rank", "代码 code", "单位 unit", "总分 total", "等次 grade", "否决 veto", "待核实 flags"],
+        [
+            "类型 kind",
+            "名次 rank",
+            "代码 code",
+            "单位 unit",
+            "总分 total",
+            "等次 grade",
+            "否决 veto",
+            "待核实 flags",
+        ],
         rows,
         right_align=[1, 4, 7],
     )

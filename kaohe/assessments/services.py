@@ -74,7 +74,9 @@ def assessed_units(scheme: Scheme, period: Period, root: OrgUnit | None) -> list
     return list(qs.order_by("path"))
 
 
-def prepare_assessment(scheme: Scheme, year: int, root: OrgUnit | None = None) -> PreparedAssessment:
+def prepare_assessment(
+    scheme: Scheme, year: int, root: OrgUnit | None = None
+) -> PreparedAssessment:
     """Compile the scheme and read every figure and target it needs, in a few queries."""
     spec = scheme_spec(scheme)
     all_codes = frozenset(DataElement.objects.values_list("code", flat=True))
@@ -122,7 +124,14 @@ def _read_cube(
     if root is not None:
         rows = rows.filter(unit__path__startswith=root.path)
     data = list(
-        rows.values_list("unit_id", "element_id", "period__code", "period__end_date", "period__start_date", "value")
+        rows.values_list(
+            "unit_id",
+            "element_id",
+            "period__code",
+            "period__end_date",
+            "period__start_date",
+            "value",
+        )
     )
     period_keys = sorted({(r[3], r[4], r[2]) for r in data})
     period_index = {key[2]: i for i, key in enumerate(period_keys)}
@@ -153,7 +162,7 @@ def _read_targets(scheme: Scheme, year: int, unit_index: dict[int, int]) -> dict
 
 def compute(prepared: PreparedAssessment) -> AssessmentResult:
     """Run the engine on prepared inputs (no database access)."""
-    return assess(prepared.compiled, prepared.inputs)
+    return assess(prepared.compiled, prepared.inputs, prepared.scheme.content_hash or None)
 
 
 def _decimal2(value: float | None) -> Decimal:
@@ -203,7 +212,9 @@ def do_run_assessment(
     return run
 
 
-def _store_results(run: AssessmentRun, prepared: PreparedAssessment, result: AssessmentResult) -> None:
+def _store_results(
+    run: AssessmentRun, prepared: PreparedAssessment, result: AssessmentResult
+) -> None:
     unit_by_code = {u.code: u for u in prepared.units}
     grades = {g.code: g.name for g in prepared.compiled.spec.grades}
     unit_rows = []
@@ -261,7 +272,11 @@ def _store_results(run: AssessmentRun, prepared: PreparedAssessment, result: Ass
 
 def latest_run(scheme: Scheme, year: int) -> AssessmentRun | None:
     """The most recent run of a scheme for a year."""
-    return AssessmentRun.objects.filter(scheme=scheme, year=year).order_by("-created_at", "-id").first()
+    return (
+        AssessmentRun.objects.filter(scheme=scheme, year=year)
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def unit_results(run: AssessmentRun) -> Iterable[UnitResult]:

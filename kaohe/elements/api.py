@@ -12,7 +12,15 @@ from .models import DataElement, DataSet
 class DataElementSerializer(serializers.ModelSerializer[DataElement]):
     class Meta:
         model = DataElement
-        fields = ["code", "name", "name_en", "value_type", "aggregation", "zero_is_significant", "description"]
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "value_type",
+            "aggregation",
+            "zero_is_significant",
+            "description",
+        ]
 
 
 class DataSetSerializer(serializers.ModelSerializer[DataSet]):

@@ -81,7 +81,7 @@ class DataSet(models.Model):
     unit_kinds = models.JSONField(
         verbose_name=_("报告单位类型"),
         default=list,
-        help_text=_("哪些类型的单位报告此数据集，如 [\"village\"]"),
+        help_text=_('哪些类型的单位报告此数据集，如 ["village"]'),
     )
     due_day = models.PositiveSmallIntegerField(
         verbose_name=_("报送期限（天）"),

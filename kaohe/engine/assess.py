@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -76,6 +75,12 @@ class CompiledScheme:
     # some expression reads an indicator (N{X}.periodOffset(k)).
     element_refs: frozenset[tuple[str, int]]
     indicator_offsets: frozenset[int]
+    # Polars expressions built once per compiled scheme: building them costs more than
+    # evaluating them for a township.
+    indicator_levels: tuple[tuple[pl.Expr, ...], ...] = ()
+    actual_exprs: tuple[pl.Expr, ...] = ()
+    previous_exprs: tuple[pl.Expr, ...] = ()
+    scoring_exprs: tuple[pl.Expr, ...] = ()
 
     @property
     def element_codes(self) -> frozenset[str]:
@@ -110,11 +115,22 @@ def compile_scheme(
 ) -> CompiledScheme:
     """Compile and check every expression of ``scheme``; raise :class:`SchemeError` listing all
     problems (unknown codes, syntax and type errors with carets, circular indicators)."""
-    return _compile_cached(scheme, element_codes, dataset_codes)
+    key = (scheme_fingerprint(scheme), element_codes, dataset_codes)
+    cached = _COMPILED.get(key)
+    if cached is None:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        cached = _COMPILED[key] = _compile(scheme, element_codes, dataset_codes)
+    return cached
 
 
-@lru_cache(maxsize=64)
-def _compile_cached(
+# Compiled schemes by (fingerprint, element codes, data set codes); a scheme's compiled form
+# never changes, so a small cache spares a township's every recomputation the Lark pass.
+_COMPILED: dict[tuple[str, frozenset[str], frozenset[str]], CompiledScheme] = {}
+_COMPILED_MAX = 64
+
+
+def _compile(
     scheme: SchemeSpec, element_codes: frozenset[str], dataset_codes: frozenset[str]
 ) -> CompiledScheme:
     context = CompileContext(
@@ -165,14 +181,52 @@ def _compile_cached(
     for compiled in _all_expressions(list(indicators.values()), items, vetoes):
         element_refs |= compiled.references.elements
         indicator_offsets |= {off for _, off in compiled.references.indicators if off != 0}
+    ordered = [indicators[c] for c in order]
     return CompiledScheme(
         spec=scheme,
-        indicators=tuple(indicators[c] for c in order),
+        indicators=tuple(ordered),
         items=tuple(items),
         vetoes=tuple(vetoes),
         element_refs=frozenset(element_refs),
         indicator_offsets=frozenset(indicator_offsets),
+        indicator_levels=_indicator_levels(ordered),
+        actual_exprs=tuple(
+            [_actual_expr(item).alias(f"a:{item.spec.code}") for item in items]
+            + [
+                round_half_up_expr(case.expr, item.spec.decimals).alias(f"c:{item.spec.code}:{k}")
+                for item in items
+                for k, case in enumerate(item.cases)
+            ]
+        ),
+        previous_exprs=tuple(
+            _actual_expr(item).alias(f"p:{item.spec.code}")
+            for item in items
+            if item.spec.rule_type is RuleType.LEVEL_PROGRESS
+        ),
+        scoring_exprs=tuple(
+            [expr for item in items for expr in item_columns(item.spec, "kind")]
+            + [cond.expr.alias(f"v:{code}") for code, cond in vetoes]
+        ),
     )
+
+
+def _indicator_levels(ordered: Sequence[CompiledIndicator]) -> tuple[tuple[pl.Expr, ...], ...]:
+    """Indicator expressions grouped so each group reads only indicators of earlier groups:
+    one ``with_columns`` per group instead of one per indicator."""
+    level: dict[str, int] = {}
+    groups: list[list[pl.Expr]] = []
+    for ci in ordered:
+        deps = {
+            c
+            for c, off in ci.numerator.references.indicators | ci.denominator.references.indicators
+            if off == 0
+        }
+        mine = max((level[d] + 1 for d in deps if d in level), default=0)
+        level[ci.spec.code] = mine
+        while len(groups) <= mine:
+            groups.append([])
+        groups[mine].append(_indicator_expr(ci))
+    return tuple(tuple(g) for g in groups)
 
 
 def _all_expressions(
@@ -190,9 +244,7 @@ def _all_expressions(
     return exprs
 
 
-def _indicator_order(
-    indicators: Mapping[str, CompiledIndicator], problems: list[str]
-) -> list[str]:
+def _indicator_order(indicators: Mapping[str, CompiledIndicator], problems: list[str]) -> list[str]:
     """Indicators in an order where each comes after those it reads; report cycles."""
     deps = {
         code: sorted(
@@ -260,7 +312,6 @@ class AssessmentResult:
     scheme_hash: str
 
 
-
 class _Frames:
     """Builds and memoises the wide frame of each period offset a scheme reads."""
 
@@ -305,8 +356,8 @@ class _Frames:
                 frame = frame.with_columns(
                     [pl.lit(None, dtype=pl.Float64).alias(f"n:{c}@{off}") for c in names]
                 )
-        for ci in self.compiled.indicators:
-            frame = frame.with_columns(_indicator_expr(ci))
+        for group in self.compiled.indicator_levels:
+            frame = frame.with_columns(group)
         self._frames[base] = frame
         return frame
 
@@ -335,31 +386,22 @@ def _actual_expr(item: CompiledItem) -> pl.Expr:
     return round_half_up_expr(item.actual.expr, item.spec.decimals)
 
 
-def assess(compiled: CompiledScheme, inputs: AssessmentInputs) -> AssessmentResult:
+def assess(
+    compiled: CompiledScheme, inputs: AssessmentInputs, scheme_hash: str | None = None
+) -> AssessmentResult:
     """Score, veto, total, grade, rank and explain every unit of ``inputs``.
 
-    Deterministic: the same scheme and inputs give identical frames and hashes.
+    Deterministic: the same scheme and inputs give identical frames and hashes. ``scheme_hash``
+    is the caller's canonical hash of the scheme version (the database keeps one per version);
+    without it a fingerprint of the spec is used.
     """
     spec = compiled.spec
     frames = _Frames(compiled, inputs)
     frame = frames.frame(0)
-    actuals = [_actual_expr(item).alias(f"a:{item.spec.code}") for item in compiled.items]
-    cases = [
-        round_half_up_expr(case.expr, item.spec.decimals).alias(f"c:{item.spec.code}:{k}")
-        for item in compiled.items
-        for k, case in enumerate(item.cases)
-    ]
-    frame = frame.with_columns(actuals + cases)
-    progress_items = [i for i in compiled.items if i.spec.rule_type is RuleType.LEVEL_PROGRESS]
-    if progress_items:
-        previous = frames.frame(-1).select(
-            [_actual_expr(item).alias(f"p:{item.spec.code}") for item in progress_items]
-        )
-        frame = frame.with_columns(previous)
-    scored = frame.with_columns(
-        [expr for item in compiled.items for expr in item_columns(item.spec, "kind")]
-        + [cond.expr.alias(f"v:{code}") for code, cond in compiled.vetoes]
-    )
+    frame = frame.with_columns(compiled.actual_exprs)
+    if compiled.previous_exprs:
+        frame = frame.with_columns(frames.frame(-1).select(compiled.previous_exprs))
+    scored = frame.with_columns(compiled.scoring_exprs)
     veto_codes = [code for code, _ in compiled.vetoes]
     fired = [pl.when(pl.col(f"v:{c}").fill_null(False)).then(pl.lit(c)) for c in veto_codes]
     undetermined = [
@@ -396,7 +438,7 @@ def assess(compiled: CompiledScheme, inputs: AssessmentInputs) -> AssessmentResu
         items=item_frame,
         indicators=indicator_frame,
         inputs_hash=_inputs_hash(frame, compiled),
-        scheme_hash=scheme_fingerprint(spec),
+        scheme_hash=scheme_hash or scheme_fingerprint(spec),
     )
 
 

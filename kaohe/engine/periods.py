@@ -58,7 +58,7 @@ __all__ = [
 # A str-mixin Enum rather than StrEnum to match the engine's other enums in spec.py (their
 # str() is "PeriodType.MONTHLY"; use .value for the DHIS2 name); members still compare equal
 # to and serialise as their plain-string values.
-class PeriodType(str, Enum):  # noqa: UP042
+class PeriodType(str, Enum):
     """A DHIS2 period type; the value is DHIS2's own name for it."""
 
     DAILY = "Daily"

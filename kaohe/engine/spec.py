@@ -285,5 +285,5 @@ class SchemeSpec:
     vetoes: tuple[VetoSpec, ...] = ()
     grades: tuple[GradeSpec, ...] = ()
     veto_grade: str | None = None
-    constants: dict[str, float] = field(default_factory=dict)
+    constants: dict[str, float] = field(default_factory=dict, hash=False)
     unit_kinds: tuple[str, ...] = ()

@@ -14,7 +14,17 @@ class OrgUnitSerializer(serializers.ModelSerializer[OrgUnit]):
 
     class Meta:
         model = OrgUnit
-        fields = ["code", "name", "name_en", "kind", "parent", "path", "depth", "opening_date", "closed_date"]
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "kind",
+            "parent",
+            "path",
+            "depth",
+            "opening_date",
+            "closed_date",
+        ]
 
 
 class OfficialSerializer(serializers.ModelSerializer[Official]):

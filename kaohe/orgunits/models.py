@@ -85,21 +85,23 @@ class OrgUnit(models.Model):
         verbose_name_plural = _("组织单位")
         ordering = ["path"]
         indexes = [
-            models.Index(fields=["path"], name="orgunit_path_idx", opclasses=["varchar_pattern_ops"])
+            models.Index(
+                fields=["path"], name="orgunit_path_idx", opclasses=["varchar_pattern_ops"]
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
-
-    def compute_path(self) -> str:
-        prefix = self.parent.path if self.parent_id and self.parent else "/"
-        return f"{prefix}{self.code}/"
 
     def save(self, *args: object, **kwargs: object) -> None:
         # The path is derived from the parent's, so it is kept here rather than trusted from input.
         self.path = self.compute_path()
         self.depth = self.path.count("/") - 2
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def compute_path(self) -> str:
+        prefix = self.parent.path if self.parent_id and self.parent else "/"
+        return f"{prefix}{self.code}/"
 
     def is_open_during(self, start: object, end: object) -> bool:
         """Whether the unit existed at some point between two dates."""

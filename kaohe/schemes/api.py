@@ -12,13 +12,38 @@ from .models import GradeBand, Indicator, Scheme, ScoringItem, Veto
 class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
     class Meta:
         model = Indicator
-        fields = ["code", "name", "name_en", "numerator", "denominator", "factor", "decimals", "unit", "valid_from", "valid_to"]
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "numerator",
+            "denominator",
+            "factor",
+            "decimals",
+            "unit",
+            "valid_from",
+            "valid_to",
+        ]
 
 
 class ScoringItemSerializer(serializers.ModelSerializer[ScoringItem]):
     class Meta:
         model = ScoringItem
-        fields = ["code", "name", "name_en", "section", "weight", "rule_type", "params", "actual", "target", "direction", "decimals", "unit", "description"]
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "section",
+            "weight",
+            "rule_type",
+            "params",
+            "actual",
+            "target",
+            "direction",
+            "decimals",
+            "unit",
+            "description",
+        ]
 
 
 class VetoSerializer(serializers.ModelSerializer[Veto]):
@@ -40,14 +65,32 @@ class SchemeSerializer(serializers.ModelSerializer[Scheme]):
 
     class Meta:
         model = Scheme
-        fields = ["id", "code", "version", "name", "name_en", "period_type", "total", "unit_kinds", "year_from", "year_to", "veto_grade", "content_hash", "items", "vetoes", "grades"]
+        fields = [
+            "id",
+            "code",
+            "version",
+            "name",
+            "name_en",
+            "period_type",
+            "total",
+            "unit_kinds",
+            "year_from",
+            "year_to",
+            "veto_grade",
+            "content_hash",
+            "items",
+            "vetoes",
+            "grades",
+        ]
 
 
 class SchemeViewSet(viewsets.ReadOnlyModelViewSet[Scheme]):
     serializer_class = SchemeSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return restrict(Scheme.objects.prefetch_related("items", "vetoes", "grades"), self.request.user)
+        return restrict(
+            Scheme.objects.prefetch_related("items", "vetoes", "grades"), self.request.user
+        )
 
 
 class IndicatorViewSet(viewsets.ReadOnlyModelViewSet[Indicator]):

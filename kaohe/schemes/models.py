@@ -177,9 +177,7 @@ class Constant(models.Model):
         verbose_name = _("常量")
         verbose_name_plural = _("常量")
         ordering = ["scheme", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["scheme", "code"], name="constant_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="constant_unique")]
 
     def __str__(self) -> str:
         return f"{self.code}={self.value}"
@@ -262,9 +260,7 @@ class ScoringItem(models.Model):
         verbose_name = _("考核项目")
         verbose_name_plural = _("考核项目")
         ordering = ["scheme", "sort_order", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["scheme", "code"], name="item_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="item_unique")]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.weight:g}分）"

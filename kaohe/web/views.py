@@ -22,7 +22,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _run_for(request: HttpRequest, run_id: int) -> AssessmentRun:
-    run = restrict(AssessmentRun.objects.select_related("scheme"), request.user).filter(pk=run_id).first()
+    run = (
+        restrict(AssessmentRun.objects.select_related("scheme"), request.user)
+        .filter(pk=run_id)
+        .first()
+    )
     if run is None:
         raise Http404
     return run
@@ -40,9 +44,7 @@ def ranking(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 def unit_result(request: HttpRequest, run_id: int, unit_code: str) -> HttpResponse:
     run = _run_for(request, run_id)
-    result = (
-        UnitResult.objects.filter(run=run, unit__code=unit_code).select_related("unit").first()
-    )
+    result = UnitResult.objects.filter(run=run, unit__code=unit_code).select_related("unit").first()
     if result is None:
         raise Http404
     vetoes = {v.code: v for v in run.scheme.vetoes.all()}

@@ -42,7 +42,9 @@ def resolve_scope(options: dict[str, Any]) -> tuple[Any, OrgUnit | None]:
     if options.get("root"):
         root = OrgUnit.objects.filter(code=options["root"]).first()
         if root is None:
-            raise CommandError(f"未找到单位 {options['root']} / no unit with code {options['root']}")
+            raise CommandError(
+                f"未找到单位 {options['root']} / no unit with code {options['root']}"
+            )
     return scheme, root
 
 

@@ -33,4 +33,6 @@ class Command(BaseCommand):
                 f"unit {unit} is not assessed by scheme {scheme.code} in {options['year']}"
             )
         result = compute(prepared)
-        self.stdout.write(presenting.render_explanation(prepared, result, unit, options["lang"]), ending="")
+        self.stdout.write(
+            presenting.render_explanation(prepared, result, unit, options["lang"]), ending=""
+        )

@@ -1,0 +1,751 @@
+"""A deterministic synthetic township for the demo: units, officials, quotas and figures.
+
+Pure Python and NumPy, no Django: :func:`generate_township` turns a seed into plain dataclasses
+that :mod:`kaohe.demo.services` writes through the ordinary bundle loader and DHIS2 importer.
+
+Everything is aggregate. The only people named are officials (synthetic names made from common
+surnames and given-name characters); no figure is ever about a resident.
+
+The generator builds a few stories into the figures so that the assessment has something to
+show (see :class:`Stories`): a village over its birth quota, one that concealed a birth the
+township's spot check found, one that under-reported births, and weak villages with poor
+contraception, measures, migrant management and late marriage — one of them weak in every year.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+DEFAULT_SEED = 2006
+DEFAULT_YEARS = (2005, 2006)
+VILLAGE_COUNT = 20
+SPOT_CHECK_SIZE = 8
+
+COUNTY_CODE = "DEMO_COUNTY"
+TOWNSHIP_CODE = "DEMO_TWP"
+SCHEME_CODE = "VILLAGE_2006"
+QUOTA_ITEM = "BIRTHS_VS_PLAN"
+
+# The township's birth cap is this many per thousand of its (planned) average population.
+CAP_PER_MILLE = 11.5
+# Expected natural growth used when the plan is set at the start of a year (per mille a year).
+PLANNED_GROWTH_PER_MILLE = 4.0
+DEATHS_PER_MILLE = 6.5
+MARRIAGES_PER_MILLE = 7.0
+REWARD_DUE_PER_MILLE = 15.0
+BOY_SHARE = 1.1 / 2.1
+
+MONTHLY_ELEMENTS = (
+    "BIRTHS",
+    "BIRTHS_POLICY",
+    "BIRTHS_BOYS",
+    "BIRTHS_GIRLS",
+    "BIRTHS_FIRST",
+    "BIRTHS_FIRST_LATE",
+    "MARRIAGES_FIRST",
+    "MARRIAGES_LATE",
+    "POPULATION",
+    "MWRA",
+    "MWRA_CONTRACEPTING",
+    "MEASURES_DUE",
+    "MEASURES_DONE",
+    "MIGRANT_WOMEN",
+    "MIGRANT_CERT",
+    "MIGRANT_FILED",
+    "MIGRANT_VERIFIED",
+    "REWARD_DUE",
+    "REWARD_PAID",
+)
+QUARTERLY_ELEMENTS = ("MEETINGS_HELD",)
+YEARLY_ELEMENTS = ("SURVEY_RESPONDENTS", "SURVEY_SATISFIED")
+CHECK_ELEMENTS = ("CHECK_BIRTHS_FOUND", "CHECK_BIRTHS_MISSED", "CHECK_BIRTHS_CONCEALED")
+
+DHIS2_CSV_HEADER = (
+    "dataelement",
+    "period",
+    "orgunit",
+    "catoptcombo",
+    "attroptcombo",
+    "value",
+    "storedby",
+    "lastupdated",
+    "comment",
+    "followup",
+)
+
+# --- names ---------------------------------------------------------------------------------
+# Village names are put together from parts, each with its pinyin for the English name.
+_DIRECTIONS = (
+    ("东", "dong"),
+    ("西", "xi"),
+    ("南", "nan"),
+    ("北", "bei"),
+    ("前", "qian"),
+    ("后", "hou"),
+    ("大", "da"),
+    ("小", "xiao"),
+    ("上", "shang"),
+    ("下", "xia"),
+)
+_VILLAGE_SURNAMES = (
+    ("王", "wang"),
+    ("李", "li"),
+    ("张", "zhang"),
+    ("刘", "liu"),
+    ("陈", "chen"),
+    ("杨", "yang"),
+    ("赵", "zhao"),
+    ("孙", "sun"),
+    ("马", "ma"),
+    ("高", "gao"),
+    ("郭", "guo"),
+    ("胡", "hu"),
+    ("宋", "song"),
+    ("韩", "han"),
+    ("冯", "feng"),
+    ("曹", "cao"),
+    ("许", "xu"),
+    ("邓", "deng"),
+    ("丁", "ding"),
+    ("崔", "cui"),
+)
+# {direction}{surname}{suffix}: 东王庄, 后李屯
+_DIRECTED_SUFFIXES = (("庄", "zhuang"), ("屯", "tun"), ("集", "ji"), ("楼", "lou"), ("营", "ying"))
+# {surname}家{place}: 李家洼, 张家寨
+_FAMILY_PLACES = (
+    ("洼", "wa"),
+    ("寨", "zhai"),
+    ("营", "ying"),
+    ("店", "dian"),
+    ("河", "he"),
+    ("坡", "po"),
+    ("岗", "gang"),
+    ("桥", "qiao"),
+    ("湾", "wan"),
+    ("庄", "zhuang"),
+)
+# {surname}{suffix}: 刘集, 陈楼, 高官庄
+_PLAIN_SUFFIXES = (
+    ("集", "ji"),
+    ("楼", "lou"),
+    ("屯", "tun"),
+    ("官庄", "guanzhuang"),
+    ("堡", "bao"),
+    ("圩", "wei"),
+)
+
+_PERSON_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+_GIVEN_CHARS = "建国明华秀英志强文军平海玉兰春梅红德成福顺立新金凤丽桂芳宝林俊杰振东伟敏静霞云峰刚勇波涛超亮洪庆永胜利荣贵"
+
+DIRECT_UNITS = (
+    ("DU_OFFICES", "镇直机关", "Township government offices"),
+    ("DU_SCHOOLS", "教委", "Township education committee"),
+    ("DU_ENTERPRISES", "企业", "Township enterprises"),
+    ("DU_HOSPITAL", "卫生院", "Township hospital"),
+)
+DEPARTMENTS = (
+    ("DP_POLICE", "派出所", "Police station"),
+    ("DP_COMMERCE", "工商所", "Industry and commerce office"),
+    ("DP_HEALTH", "卫生部门（计生服务站）", "Health department (family-planning service station)"),
+)
+VILLAGE_ROLES = (
+    ("SEC", "party_secretary"),
+    ("DIR", "director"),
+    ("FP", "fp_officer"),
+    ("CADRE", "stationed_cadre"),
+)
+
+
+# --- what the generator returns -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoUnit:
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    parent: str | None
+    sort_order: int
+
+
+@dataclass(frozen=True)
+class DemoOfficial:
+    code: str
+    name: str
+    role: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class DemoValue:
+    """One aggregate figure: a data element of a unit in a DHIS2 period."""
+
+    element: str
+    period: str
+    unit: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Stories:
+    """The villages the demo's figures were built to single out (village codes).
+
+    * ``over_plan``: its births exceed its quota in ``over_plan_year`` (veto OVER_PLAN);
+    * ``concealed``: hid one birth in ``concealed_year``; the township's spot check, which
+      samples it that year, found it (veto CONCEALED);
+    * ``under_reported``: left ``under_reported_missed`` births out of its reports in
+      ``under_reported_year``, by mistake; the spot check found them (points lost, no veto);
+    * ``weak``: by year, villages with poor contraception, measures, migrant management and
+      late marriage (薄弱村), which grade 合格 or 不合格 at the bottom of the ranking;
+    * ``weak_both``: weak in every year, and worse than the others (a case for 严管村).
+
+    Apart from ``over_plan`` in its year, every village's true births stay within its quota.
+    """
+
+    over_plan: str
+    over_plan_year: int
+    concealed: str
+    concealed_year: int
+    under_reported: str
+    under_reported_year: int
+    under_reported_missed: int
+    weak_both: str
+    weak: dict[int, tuple[str, ...]]
+
+    def weak_villages(self) -> tuple[str, ...]:
+        """Every village weak in at least one year, in code order."""
+        return tuple(sorted({code for codes in self.weak.values() for code in codes}))
+
+
+@dataclass(frozen=True)
+class DemoTownship:
+    seed: int
+    years: tuple[int, ...]
+    units: tuple[DemoUnit, ...]
+    officials: tuple[DemoOfficial, ...]
+    values: tuple[DemoValue, ...]
+    # The township's birth cap and each village's quota (target of BIRTHS_VS_PLAN) by year.
+    caps: dict[int, int]
+    quotas: dict[int, dict[str, int]]
+    planned_population: dict[int, dict[str, float]]
+    # Births that really happened (reported births are fewer where a village hid some).
+    true_births: dict[int, dict[str, int]]
+    spot_checks: dict[int, tuple[str, ...]]
+    stories: Stories
+    village_codes: tuple[str, ...]
+
+    def value_map(self) -> dict[tuple[str, str, str], int]:
+        """{(element, period, unit): value} of every figure."""
+        return {(v.element, v.period, v.unit): v.value for v in self.values}
+
+
+@dataclass
+class _Profile:
+    """A village's way of working in a year: the rates its figures are drawn around."""
+
+    birth_rate: float  # per mille a year
+    policy: float
+    first_share: float
+    late_first: float
+    late_marriage: float
+    contraception: float
+    measures: float
+    migrant_done: tuple[float, float, float]  # certificate, file, verification
+    reward_paid: float
+    satisfaction: float
+    meetings_missed: int
+
+
+@dataclass
+class _VillageState:
+    population: int
+    mwra_share: float
+    migrant_share: float
+    mwra: int = 0
+    migrant_women: int = 0
+
+
+# --- pure helpers -------------------------------------------------------------------------
+
+
+def allocate_quotas(
+    populations: dict[str, float], per_mille: float = CAP_PER_MILLE
+) -> tuple[int, dict[str, int]]:
+    """The township cap and each village's whole-birth quota in proportion to its population.
+
+    cap = ⌊per_mille × Σ population / 1000⌋; each village gets the floor of its share and the
+    births left over go to the largest remainders (ties by code), so the quotas sum to the cap.
+    """
+    total = sum(populations.values())
+    cap = math.floor(per_mille * total / 1000 + 1e-9)
+    if total <= 0:
+        return cap, dict.fromkeys(populations, 0)
+    shares = {code: cap * pop / total for code, pop in populations.items()}
+    quotas = {code: math.floor(share + 1e-9) for code, share in shares.items()}
+    left = cap - sum(quotas.values())
+    by_remainder = sorted(shares, key=lambda code: (-(shares[code] - quotas[code]), code))
+    for code in by_remainder[:left]:
+        quotas[code] += 1
+    return cap, quotas
+
+
+def village_names(rng: np.random.Generator, count: int) -> list[tuple[str, str]]:
+    """``count`` distinct village names (Chinese, English) made from common name parts."""
+    names: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    while len(names) < count:
+        surname = _VILLAGE_SURNAMES[rng.integers(len(_VILLAGE_SURNAMES))]
+        pattern = rng.integers(3)
+        parts: tuple[tuple[str, str], ...]
+        if pattern == 0:
+            first = _DIRECTIONS[rng.integers(len(_DIRECTIONS))]
+            last = _DIRECTED_SUFFIXES[rng.integers(len(_DIRECTED_SUFFIXES))]
+            parts = (first, surname, last)
+        elif pattern == 1:
+            place = _FAMILY_PLACES[rng.integers(len(_FAMILY_PLACES))]
+            parts = (surname, ("家", "jia"), place)
+        else:
+            parts = (surname, _PLAIN_SUFFIXES[rng.integers(len(_PLAIN_SUFFIXES))])
+        zh = "".join(p[0] for p in parts) + "村"
+        if zh in seen:
+            continue
+        seen.add(zh)
+        en = "".join(p[1] for p in parts).capitalize() + " Village"
+        names.append((zh, en))
+    return names
+
+
+def person_name(rng: np.random.Generator) -> str:
+    """A synthetic official's name: a common surname and one or two given-name characters."""
+    surname = _PERSON_SURNAMES[rng.integers(len(_PERSON_SURNAMES))]
+    size = 1 if rng.random() < 0.3 else 2
+    given = "".join(_GIVEN_CHARS[rng.integers(len(_GIVEN_CHARS))] for _ in range(size))
+    return surname + given
+
+
+def _uniform(rng: np.random.Generator, low: float, high: float) -> float:
+    return float(rng.uniform(low, high))
+
+
+def _rates(rng: np.random.Generator, low: float, high: float, count: int) -> tuple[float, ...]:
+    return tuple(_uniform(rng, low, high) for _ in range(count))
+
+
+def _normal_profile(rng: np.random.Generator) -> _Profile:
+    cert, filed, verified = _rates(rng, 0.96, 1.0, 3)
+    return _Profile(
+        birth_rate=_uniform(rng, 9.8, 11.3),
+        policy=_uniform(rng, 0.95, 1.0),
+        first_share=_uniform(rng, 0.55, 0.65),
+        late_first=_uniform(rng, 0.5, 0.8),
+        late_marriage=_uniform(rng, 0.5, 0.7),
+        contraception=_uniform(rng, 0.84, 0.96),
+        measures=_uniform(rng, 0.93, 1.0),
+        migrant_done=(cert, filed, verified),
+        reward_paid=1.0 if rng.random() < 0.6 else _uniform(rng, 0.95, 0.99),
+        satisfaction=_uniform(rng, 0.87, 0.99),
+        meetings_missed=int(rng.random() < 0.15),
+    )
+
+
+def _weak_profile(rng: np.random.Generator, base: _Profile, severe: bool) -> _Profile:
+    """The same village in a bad year: contraception, measures, migrants and marriages slip.
+
+    A ``severe`` year (the village weak year after year) slips further than a first one, which
+    keeps its policy births and reward payments but not its management.
+    """
+    if severe:
+        cert, filed, verified = _rates(rng, 0.55, 0.72, 3)
+        return _Profile(
+            birth_rate=base.birth_rate,
+            policy=_uniform(rng, 0.92, 0.95),
+            first_share=base.first_share,
+            late_first=_uniform(rng, 0.3, 0.4),
+            late_marriage=_uniform(rng, 0.15, 0.3),
+            contraception=_uniform(rng, 0.74, 0.8),
+            measures=_uniform(rng, 0.6, 0.75),
+            migrant_done=(cert, filed, verified),
+            reward_paid=_uniform(rng, 0.8, 0.9),
+            satisfaction=_uniform(rng, 0.72, 0.82),
+            meetings_missed=2,
+        )
+    filed, verified = _rates(rng, 0.8, 0.9, 2)
+    return _Profile(
+        birth_rate=base.birth_rate,
+        policy=base.policy,
+        first_share=base.first_share,
+        late_first=_uniform(rng, 0.4, 0.5),
+        late_marriage=_uniform(rng, 0.3, 0.4),
+        contraception=_uniform(rng, 0.8, 0.84),
+        measures=_uniform(rng, 0.8, 0.88),
+        migrant_done=(base.migrant_done[0], filed, verified),
+        reward_paid=base.reward_paid,
+        satisfaction=_uniform(rng, 0.86, 0.89),
+        meetings_missed=1,
+    )
+
+
+def _drift(rng: np.random.Generator, base: _Profile) -> _Profile:
+    """A normal village's next year: the same habits, a little noise."""
+
+    def jitter(value: float, low: float, high: float) -> float:
+        return min(high, max(low, value + float(rng.normal(0.0, 0.01))))
+
+    cert, filed, verified = (jitter(rate, 0.96, 1.0) for rate in base.migrant_done)
+    reward = base.reward_paid
+    return _Profile(
+        birth_rate=base.birth_rate,
+        policy=jitter(base.policy, 0.95, 1.0),
+        first_share=base.first_share,
+        late_first=jitter(base.late_first, 0.5, 0.8),
+        late_marriage=jitter(base.late_marriage, 0.5, 0.7),
+        contraception=jitter(base.contraception, 0.84, 0.96),
+        measures=jitter(base.measures, 0.93, 1.0),
+        migrant_done=(cert, filed, verified),
+        reward_paid=reward if reward == 1.0 else jitter(reward, 0.95, 0.99),
+        satisfaction=jitter(base.satisfaction, 0.87, 0.99),
+        meetings_missed=int(rng.random() < 0.15),
+    )
+
+
+def _yearly_births(rng: np.random.Generator, expected: float, low: int, high: int) -> int:
+    return int(min(high, max(low, rng.poisson(expected))))
+
+
+def _remove_units(rng: np.random.Generator, monthly: np.ndarray, count: int) -> np.ndarray:
+    """Monthly counts with ``count`` of them taken out of months that had some."""
+    reduced = monthly.copy()
+    for _ in range(min(count, int(reduced.sum()))):
+        months = np.flatnonzero(reduced)
+        reduced[months[rng.integers(len(months))]] -= 1
+    return reduced
+
+
+def _shortfall(total: int, rate: float) -> int:
+    """How many of ``total`` fall short when ``rate`` of them are done (rounded half-up)."""
+    return math.floor(total * (1 - rate) + 0.5)
+
+
+def _done(rng: np.random.Generator, monthly: np.ndarray, rate: float) -> np.ndarray:
+    """Monthly counts done out of ``monthly`` due, so that the year's rate is about ``rate``.
+
+    Controlled over the year rather than drawn month by month: with a few dozen cases a year
+    binomial noise alone would move a village by several percentage points.
+    """
+    return _remove_units(rng, monthly, _shortfall(int(monthly.sum()), rate))
+
+
+# --- the generator ------------------------------------------------------------------------
+
+
+def _check_years(years: Sequence[int]) -> tuple[int, ...]:
+    result = tuple(sorted(int(y) for y in years))
+    if len(result) < 2 or any(b - a != 1 for a, b in zip(result, result[1:], strict=False)):
+        raise ValueError(
+            f"演示需要至少两个连续年度 / the demo needs two or more consecutive years: {years}"
+        )
+    return result
+
+
+def _structure(
+    rng: np.random.Generator,
+) -> tuple[list[DemoUnit], list[DemoOfficial], list[str]]:
+    units = [
+        DemoUnit(COUNTY_CODE, "示范县", "Demo County", "county", None, 0),
+        DemoUnit(TOWNSHIP_CODE, "示范镇", "Demo Township", "township", COUNTY_CODE, 0),
+    ]
+    officials: list[DemoOfficial] = []
+    used_names: set[str] = set()
+
+    def fresh_name() -> str:
+        while True:
+            name = person_name(rng)
+            if name not in used_names:
+                used_names.add(name)
+                return name
+
+    village_codes = [f"V{i:02d}" for i in range(1, VILLAGE_COUNT + 1)]
+    for index, (code, (zh, en)) in enumerate(
+        zip(village_codes, village_names(rng, VILLAGE_COUNT), strict=True), start=1
+    ):
+        units.append(DemoUnit(code, zh, en, "village", TOWNSHIP_CODE, index))
+        for suffix, role in VILLAGE_ROLES:
+            officials.append(DemoOfficial(f"{code}-{suffix}", fresh_name(), role, code))
+    for index, (code, zh, en) in enumerate(DIRECT_UNITS, start=1):
+        units.append(DemoUnit(code, zh, en, "direct_unit", TOWNSHIP_CODE, 100 + index))
+        officials.append(DemoOfficial(f"{code}-HEAD", fresh_name(), "department_head", code))
+    for index, (code, zh, en) in enumerate(DEPARTMENTS, start=1):
+        units.append(DemoUnit(code, zh, en, "department", TOWNSHIP_CODE, 200 + index))
+        officials.append(DemoOfficial(f"{code}-HEAD", fresh_name(), "department_head", code))
+    return units, officials, village_codes
+
+
+def _choose_stories(
+    rng: np.random.Generator, village_codes: list[str], years: tuple[int, ...]
+) -> Stories:
+    picked = [village_codes[i] for i in rng.permutation(len(village_codes))[:6]]
+    over_plan, concealed, weak_both, weak_first, weak_last, under_reported = picked
+    weak: dict[int, tuple[str, ...]] = {}
+    for year in years:
+        codes = {weak_both}
+        if year == years[0]:
+            codes.add(weak_first)
+        if year == years[-1]:
+            codes.add(weak_last)
+        weak[year] = tuple(sorted(codes))
+    return Stories(
+        over_plan=over_plan,
+        over_plan_year=years[-1],
+        concealed=concealed,
+        concealed_year=years[0],
+        under_reported=under_reported,
+        under_reported_year=years[-1],
+        under_reported_missed=int(rng.integers(2, 4)),
+        weak_both=weak_both,
+        weak=weak,
+    )
+
+
+def generate_township(
+    seed: int = DEFAULT_SEED, years: Sequence[int] = DEFAULT_YEARS
+) -> DemoTownship:
+    """The demo township for ``seed`` and ``years``: the same seed always gives the same figures."""
+    years = _check_years(years)
+    rng = np.random.default_rng(seed)
+    units, officials, village_codes = _structure(rng)
+    stories = _choose_stories(rng, village_codes, years)
+
+    states: dict[str, _VillageState] = {}
+    profiles: dict[str, _Profile] = {}
+    values: list[DemoValue] = []
+    before = f"{years[0] - 1}12"
+    for code in village_codes:
+        population = int(rng.integers(900, 3301))
+        profile = _normal_profile(rng)
+        profiles[code] = profile
+        states[code] = _VillageState(
+            population=population,
+            mwra_share=_uniform(rng, 0.15, 0.18),
+            migrant_share=_uniform(rng, 0.01, 0.04),
+        )
+        # The birth rate divides by the population at the end of the previous year.
+        values.append(DemoValue("POPULATION", before, code, population))
+
+    caps: dict[int, int] = {}
+    quotas: dict[int, dict[str, int]] = {}
+    planned: dict[int, dict[str, float]] = {}
+    true_births: dict[int, dict[str, int]] = {}
+    spot_checks: dict[int, tuple[str, ...]] = {}
+    for year in years:
+        # The plan is set at the start of the year from the population then and its expected
+        # growth, so the quotas do not depend on the births they limit.
+        planned[year] = {
+            code: states[code].population * (1 + PLANNED_GROWTH_PER_MILLE / 2000)
+            for code in village_codes
+        }
+        caps[year], quotas[year] = allocate_quotas(planned[year])
+        true_births[year] = {}
+        reported_total: dict[str, int] = {}
+        concealed_count: dict[str, int] = {}
+        for code in village_codes:
+            if year != years[0]:
+                profiles[code] = _drift(rng, profiles[code])
+            profile = profiles[code]
+            if code in stories.weak[year]:
+                profile = _weak_profile(rng, profiles[code], severe=code == stories.weak_both)
+            quota = quotas[year][code]
+            expected = planned[year][code] * profile.birth_rate / 1000
+            hidden = 0
+            concealed = 0
+            if code == stories.over_plan and year == stories.over_plan_year:
+                births = quota + int(rng.integers(2, 4))
+            elif code == stories.concealed and year == stories.concealed_year:
+                births = _yearly_births(rng, expected, math.ceil(0.9 * quota), quota - 1)
+                hidden = concealed = 1
+            elif code == stories.under_reported and year == stories.under_reported_year:
+                births = _yearly_births(rng, expected, math.ceil(0.9 * quota), quota)
+                hidden = stories.under_reported_missed
+            else:
+                births = _yearly_births(rng, expected, math.ceil(0.87 * quota), quota)
+            monthly_true = rng.multinomial(births, [1 / 12] * 12)
+            monthly_reported = _remove_units(rng, monthly_true, hidden)
+            true_births[year][code] = births
+            reported_total[code] = births - hidden
+            concealed_count[code] = concealed
+            values.extend(
+                _village_year(
+                    rng, code, year, profile, states[code], monthly_true, monthly_reported
+                )
+            )
+        spot_checks[year] = _spot_check(rng, village_codes, year, stories)
+        for code in spot_checks[year]:
+            found = true_births[year][code]
+            values.append(DemoValue("CHECK_BIRTHS_FOUND", str(year), code, found))
+            values.append(
+                DemoValue("CHECK_BIRTHS_MISSED", str(year), code, found - reported_total[code])
+            )
+            values.append(
+                DemoValue("CHECK_BIRTHS_CONCEALED", str(year), code, concealed_count[code])
+            )
+    return DemoTownship(
+        seed=seed,
+        years=years,
+        units=tuple(units),
+        officials=tuple(officials),
+        values=tuple(values),
+        caps=caps,
+        quotas=quotas,
+        planned_population=planned,
+        true_births=true_births,
+        spot_checks=spot_checks,
+        stories=stories,
+        village_codes=tuple(village_codes),
+    )
+
+
+def _spot_check(
+    rng: np.random.Generator, village_codes: list[str], year: int, stories: Stories
+) -> tuple[str, ...]:
+    """The villages the township checks in ``year``: the story villages of that year and others."""
+    chosen: set[str] = set()
+    if year == stories.concealed_year:
+        chosen.add(stories.concealed)
+    if year == stories.under_reported_year:
+        chosen.add(stories.under_reported)
+    others = [c for c in village_codes if c not in chosen]
+    extra = rng.choice(len(others), size=SPOT_CHECK_SIZE - len(chosen), replace=False)
+    chosen.update(others[int(i)] for i in extra)
+    return tuple(sorted(chosen))
+
+
+def _village_year(
+    rng: np.random.Generator,
+    code: str,
+    year: int,
+    profile: _Profile,
+    state: _VillageState,
+    monthly_true: np.ndarray,
+    monthly_reported: np.ndarray,
+) -> Iterable[DemoValue]:
+    """One village's monthly, quarterly and yearly figures for ``year``; updates ``state``."""
+    births = monthly_reported
+    boys = rng.binomial(births, BOY_SHARE)
+    first = rng.binomial(births, profile.first_share)
+    marriages = np.array(
+        [rng.poisson(state.population * MARRIAGES_PER_MILLE / 12000) for _ in range(12)]
+    )
+    due = rng.integers(1, 5, size=12)
+    reward_due = np.array(
+        [rng.poisson(state.population * REWARD_DUE_PER_MILLE / 12000) for _ in range(12)]
+    )
+    flows = {
+        "BIRTHS": births,
+        "BIRTHS_POLICY": _done(rng, births, profile.policy),
+        "BIRTHS_BOYS": boys,
+        "BIRTHS_GIRLS": births - boys,
+        "BIRTHS_FIRST": first,
+        "BIRTHS_FIRST_LATE": _done(rng, first, profile.late_first),
+        "MARRIAGES_FIRST": marriages,
+        "MARRIAGES_LATE": _done(rng, marriages, profile.late_marriage),
+        "MEASURES_DUE": due,
+        "MEASURES_DONE": _done(rng, due, profile.measures),
+        "REWARD_DUE": reward_due,
+        "REWARD_PAID": _done(rng, reward_due, profile.reward_paid),
+    }
+    migrant_rates = profile.migrant_done
+    out: list[DemoValue] = []
+    for month in range(12):
+        period = f"{year}{month + 1:02d}"
+        deaths = int(rng.poisson(state.population * DEATHS_PER_MILLE / 12000))
+        moved = int(rng.integers(-2, 3))
+        population = state.population + int(monthly_true[month]) - deaths + moved
+        state.population = min(3500, max(800, population))
+        # Stocks follow the population, give or take a woman moving in or out.
+        state.mwra = round(state.population * state.mwra_share) + int(rng.integers(-1, 2))
+        state.migrant_women = max(
+            1, round(state.population * state.migrant_share) + int(rng.integers(-1, 2))
+        )
+        rate = min(1.0, profile.contraception + float(rng.normal(0.0, 0.004)))
+        women = state.migrant_women
+        stocks = {
+            "POPULATION": state.population,
+            "MWRA": state.mwra,
+            "MWRA_CONTRACEPTING": state.mwra - _shortfall(state.mwra, rate),
+            "MIGRANT_WOMEN": women,
+            "MIGRANT_CERT": women - _shortfall(women, migrant_rates[0]),
+            "MIGRANT_FILED": women - _shortfall(women, migrant_rates[1]),
+            "MIGRANT_VERIFIED": women - _shortfall(women, migrant_rates[2]),
+        }
+        figures = {e: int(v[month]) for e, v in flows.items()} | stocks
+        out.extend(DemoValue(e, period, code, figures[e]) for e in MONTHLY_ELEMENTS)
+    missed = set(rng.choice(4, size=profile.meetings_missed, replace=False).tolist())
+    for quarter in range(1, 5):
+        held = 0 if quarter - 1 in missed else 1
+        out.append(DemoValue("MEETINGS_HELD", f"{year}Q{quarter}", code, held))
+    respondents = int(rng.integers(40, 61))
+    satisfied = respondents - _shortfall(respondents, profile.satisfaction)
+    out.append(DemoValue("SURVEY_RESPONDENTS", str(year), code, respondents))
+    out.append(DemoValue("SURVEY_SATISFIED", str(year), code, satisfied))
+    return out
+
+
+# --- output formats -----------------------------------------------------------------------
+
+
+def _last_updated(period: str) -> str:
+    """When a figure of ``period`` was reported: the 3rd of the month after the period ends."""
+    year = int(period[:4])
+    if len(period) == 6 and period[4:].isdigit():
+        month = int(period[4:])
+    elif "Q" in period:
+        month = int(period[-1]) * 3
+    else:
+        month = 12
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return f"{year:04d}-{month:02d}-03"
+
+
+def dhis2_csv(values: Iterable[DemoValue], stored_by: str = "demo") -> str:
+    """The figures as a DHIS2 data value set in CSV (default category combinations)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(DHIS2_CSV_HEADER)
+    for v in values:
+        when = _last_updated(v.period)
+        writer.writerow([v.element, v.period, v.unit, "", "", v.value, stored_by, when, "", ""])
+    return out.getvalue()
+
+
+def bundle_document(township: DemoTownship) -> dict[str, object]:
+    """A configuration bundle (units, officials, birth-quota targets) for the bundle loader."""
+    units = [
+        {
+            "code": u.code,
+            "name": u.name,
+            "name_en": u.name_en,
+            "kind": u.kind,
+            "parent": u.parent,
+            "sort_order": u.sort_order,
+        }
+        for u in township.units
+    ]
+    officials = [
+        {"code": o.code, "name": o.name, "role": o.role, "unit": o.unit} for o in township.officials
+    ]
+    targets = [
+        {
+            "scheme": SCHEME_CODE,
+            "item": QUOTA_ITEM,
+            "year": year,
+            "values": dict(sorted(township.quotas[year].items())),
+        }
+        for year in township.years
+    ]
+    return {"kaohe_bundle": 1, "units": units, "officials": officials, "targets": targets}

@@ -1,0 +1,268 @@
+"""The demo generator alone: no Django, no database (runs with ``-p no:django``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+
+import pytest
+
+from kaohe.demo.generator import (
+    CHECK_ELEMENTS,
+    DHIS2_CSV_HEADER,
+    MONTHLY_ELEMENTS,
+    QUARTERLY_ELEMENTS,
+    YEARLY_ELEMENTS,
+    DemoTownship,
+    allocate_quotas,
+    bundle_document,
+    dhis2_csv,
+    generate_township,
+)
+
+
+@pytest.fixture(scope="module")
+def township() -> DemoTownship:
+    return generate_township()
+
+
+def months(year: int) -> list[str]:
+    return [f"{year}{m:02d}" for m in range(1, 13)]
+
+
+def yearly_sum(values: dict, element: str, unit: str, year: int) -> int:
+    return sum(values[(element, p, unit)] for p in months(year))
+
+
+def test_the_same_seed_gives_identical_figures(township: DemoTownship) -> None:
+    again = generate_township()
+    assert again.values == township.values
+    assert again.units == township.units
+    assert again.officials == township.officials
+    assert again.quotas == township.quotas
+    assert again.stories == township.stories
+
+
+def test_another_seed_gives_other_figures(township: DemoTownship) -> None:
+    other = generate_township(seed=7)
+    assert other.values != township.values
+
+
+def test_it_builds_the_township_tree(township: DemoTownship) -> None:
+    kinds = defaultdict(list)
+    for unit in township.units:
+        kinds[unit.kind].append(unit)
+    assert [u.code for u in kinds["county"]] == ["DEMO_COUNTY"]
+    assert [(u.code, u.name, u.parent) for u in kinds["township"]] == [
+        ("DEMO_TWP", "示范镇", "DEMO_COUNTY")
+    ]
+    assert [u.code for u in kinds["village"]] == [f"V{i:02d}" for i in range(1, 21)]
+    assert {u.name for u in kinds["direct_unit"]} == {"镇直机关", "教委", "企业", "卫生院"}
+    assert {u.name for u in kinds["department"]} >= {"派出所", "工商所"}
+    assert len(kinds["department"]) == 3
+    assert all(u.parent == "DEMO_TWP" for u in kinds["village"] + kinds["direct_unit"])
+    names = [u.name for u in kinds["village"]]
+    assert len(set(names)) == 20
+    assert all(name.endswith("村") and 3 <= len(name) <= 6 for name in names)
+
+
+def test_every_village_has_its_four_signatories(township: DemoTownship) -> None:
+    roles = defaultdict(set)
+    for official in township.officials:
+        roles[official.unit].add(official.role)
+    for code in township.village_codes:
+        assert roles[code] == {"party_secretary", "director", "fp_officer", "stationed_cadre"}
+    heads = [o for o in township.officials if o.role == "department_head"]
+    assert len(heads) == 7
+    assert len({o.code for o in township.officials}) == len(township.officials)
+    assert all(2 <= len(o.name) <= 3 for o in township.officials)
+
+
+def test_every_village_reports_every_element_of_every_period(township: DemoTownship) -> None:
+    values = township.value_map()
+    for code in township.village_codes:
+        assert ("POPULATION", "200412", code) in values
+        for year in township.years:
+            for element in MONTHLY_ELEMENTS:
+                assert all((element, p, code) in values for p in months(year))
+            for element in QUARTERLY_ELEMENTS:
+                assert all((element, f"{year}Q{q}", code) in values for q in range(1, 5))
+            for element in YEARLY_ELEMENTS:
+                assert (element, str(year), code) in values
+    keys = [(v.element, v.period, v.unit) for v in township.values]
+    assert len(keys) == len(set(keys))
+    assert all(isinstance(v.value, int) and v.value >= 0 for v in township.values)
+
+
+def test_sizes_are_in_range(township: DemoTownship) -> None:
+    values = township.value_map()
+    for code in township.village_codes:
+        for year in township.years:
+            for period in months(year):
+                population = values[("POPULATION", period, code)]
+                assert 800 <= population <= 3500
+                assert 0.14 <= values[("MWRA", period, code)] / population <= 0.19
+                assert 0.005 <= values[("MIGRANT_WOMEN", period, code)] / population <= 0.045
+                assert 1 <= values[("MEASURES_DUE", period, code)] <= 4
+            births = yearly_sum(values, "BIRTHS", code, year)
+            population = values[("POPULATION", f"{year - 1}12", code)]
+            assert 5 <= births * 1000 / population <= 16
+            respondents = values[("SURVEY_RESPONDENTS", str(year), code)]
+            assert 40 <= respondents <= 60
+            held = [values[("MEETINGS_HELD", f"{year}Q{q}", code)] for q in range(1, 5)]
+            assert set(held) <= {0, 1}
+
+
+def test_figures_are_internally_consistent(township: DemoTownship) -> None:
+    values = township.value_map()
+
+    def v(element: str, period: str, code: str) -> int:
+        return values[(element, period, code)]
+
+    for code in township.village_codes:
+        for year in township.years:
+            for p in months(year):
+                births = v("BIRTHS", p, code)
+                assert v("BIRTHS_BOYS", p, code) + v("BIRTHS_GIRLS", p, code) == births
+                assert v("BIRTHS_POLICY", p, code) <= births
+                assert v("BIRTHS_FIRST", p, code) <= births
+                assert v("BIRTHS_FIRST_LATE", p, code) <= v("BIRTHS_FIRST", p, code)
+                assert v("MARRIAGES_LATE", p, code) <= v("MARRIAGES_FIRST", p, code)
+                assert v("MWRA_CONTRACEPTING", p, code) <= v("MWRA", p, code)
+                assert v("MEASURES_DONE", p, code) <= v("MEASURES_DUE", p, code)
+                for done in ("MIGRANT_CERT", "MIGRANT_FILED", "MIGRANT_VERIFIED"):
+                    assert v(done, p, code) <= v("MIGRANT_WOMEN", p, code)
+                assert v("REWARD_PAID", p, code) <= v("REWARD_DUE", p, code)
+            survey = str(year)
+            assert v("SURVEY_SATISFIED", survey, code) <= v("SURVEY_RESPONDENTS", survey, code)
+
+
+def test_population_moves_a_little_each_month(township: DemoTownship) -> None:
+    values = township.value_map()
+    for code in township.village_codes:
+        previous = values[("POPULATION", "200412", code)]
+        for year in township.years:
+            for p in months(year):
+                current = values[("POPULATION", p, code)]
+                assert abs(current - previous) <= 12
+                previous = current
+
+
+def test_quotas_share_out_the_cap_by_population(township: DemoTownship) -> None:
+    for year in township.years:
+        quotas = township.quotas[year]
+        cap = township.caps[year]
+        planned = township.planned_population[year]
+        assert set(quotas) == set(township.village_codes)
+        assert sum(quotas.values()) <= cap
+        assert cap == int(11.5 * sum(planned.values()) / 1000)
+        for code, quota in quotas.items():
+            assert abs(quota - cap * planned[code] / sum(planned.values())) < 1
+
+
+@pytest.mark.parametrize(
+    ("populations", "cap", "quotas"),
+    [
+        # 11.5‰ of 3000 = 34.5 → cap 34; shares 11.33, 11.33, 11.33 → 12, 11, 11 (ties by code)
+        ({"A": 1000, "B": 1000, "C": 1000}, 34, {"A": 12, "B": 11, "C": 11}),
+        # 11.5‰ of 4000 = 46; shares 34.5 and 11.5 → tie on the remainder, A first
+        ({"A": 3000, "B": 1000}, 46, {"A": 35, "B": 11}),
+        ({"A": 0}, 0, {"A": 0}),
+    ],
+)
+def test_allocate_quotas_by_largest_remainder(
+    populations: dict[str, float], cap: int, quotas: dict[str, int]
+) -> None:
+    assert allocate_quotas(populations) == (cap, quotas)
+
+
+def test_the_over_plan_village_exceeds_its_quota_only_in_its_year(township: DemoTownship) -> None:
+    s = township.stories
+    values = township.value_map()
+    for year in township.years:
+        for code in township.village_codes:
+            births = yearly_sum(values, "BIRTHS", code, year)
+            if code == s.over_plan and year == s.over_plan_year:
+                assert births > township.quotas[year][code]
+            else:
+                # Even the births found by a spot check stay within the quota.
+                assert township.true_births[year][code] <= township.quotas[year][code]
+
+
+def test_the_spot_check_finds_the_hidden_births(township: DemoTownship) -> None:
+    s = township.stories
+    values = township.value_map()
+    for year in township.years:
+        checked = township.spot_checks[year]
+        assert len(checked) == 8
+        for code in township.village_codes:
+            keys = [(e, str(year), code) for e in CHECK_ELEMENTS]
+            if code not in checked:
+                assert not any(k in values for k in keys)
+                continue
+            found, missed, concealed = (values[k] for k in keys)
+            reported = yearly_sum(values, "BIRTHS", code, year)
+            assert found == township.true_births[year][code]
+            assert missed == found - reported
+            assert concealed <= missed
+    assert s.concealed in township.spot_checks[s.concealed_year]
+    assert values[("CHECK_BIRTHS_CONCEALED", str(s.concealed_year), s.concealed)] == 1
+    assert s.under_reported in township.spot_checks[s.under_reported_year]
+    under = ("CHECK_BIRTHS", str(s.under_reported_year), s.under_reported)
+    assert values[(f"{under[0]}_MISSED", under[1], under[2])] == s.under_reported_missed
+    assert values[(f"{under[0]}_CONCEALED", under[1], under[2])] == 0
+
+
+def test_the_story_villages_are_distinct_and_one_is_weak_every_year(
+    township: DemoTownship,
+) -> None:
+    s = township.stories
+    weak = s.weak_villages()
+    assert 2 <= len(weak) <= 3
+    assert all(s.weak_both in codes for codes in s.weak.values())
+    story = [s.over_plan, s.concealed, s.under_reported, *weak]
+    assert len(set(story)) == len(story)
+
+
+def test_weak_villages_manage_worse_than_the_others(township: DemoTownship) -> None:
+    values = township.value_map()
+    year = township.years[-1]
+    december = f"{year}12"
+
+    def contraception(code: str) -> float:
+        return values[("MWRA_CONTRACEPTING", december, code)] / values[("MWRA", december, code)]
+
+    weak = township.stories.weak[year]
+    others = [c for c in township.village_codes if c not in weak]
+    assert max(contraception(c) for c in weak) < min(contraception(c) for c in others)
+
+
+def test_the_csv_is_a_dhis2_data_value_set(township: DemoTownship) -> None:
+    text = dhis2_csv(township.values[:3])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert tuple(rows[0]) == DHIS2_CSV_HEADER
+    first = township.values[0]
+    assert rows[1][:3] == [first.element, first.period, first.unit]
+    assert rows[1][5] == str(first.value)
+    assert rows[1][6] == "demo"
+    # A December 2004 figure was reported on 3 January 2005.
+    assert rows[1][7] == "2005-01-03"
+
+
+def test_the_bundle_holds_units_officials_and_quotas(township: DemoTownship) -> None:
+    document = bundle_document(township)
+    assert document["kaohe_bundle"] == 1
+    assert len(document["units"]) == len(township.units)
+    assert len(document["officials"]) == len(township.officials)
+    targets = document["targets"]
+    assert [(t["scheme"], t["item"], t["year"]) for t in targets] == [
+        ("VILLAGE_2006", "BIRTHS_VS_PLAN", 2005),
+        ("VILLAGE_2006", "BIRTHS_VS_PLAN", 2006),
+    ]
+    assert targets[1]["values"] == township.quotas[2006]
+
+
+def test_it_refuses_years_that_are_not_consecutive() -> None:
+    with pytest.raises(ValueError, match="consecutive"):
+        generate_township(years=(2004, 2006))
