@@ -28,14 +28,14 @@ RENDERERS = {
 
 def add_scope_arguments(parser: CommandParser) -> None:
     parser.add_argument("--scheme", required=True, help="方案代码 / scheme code")
-    parser.add_argument("--version", type=int, help="方案版本（默认最新）/ scheme version")
+    parser.add_argument("--scheme-version", type=int, help="方案版本（默认最新）/ scheme version")
     parser.add_argument("--year", type=int, required=True, help="考核年度 / year")
     parser.add_argument("--root", help="只考核此单位下的单位 / only units under this unit code")
 
 
 def resolve_scope(options: dict[str, Any]) -> tuple[Any, OrgUnit | None]:
     try:
-        scheme = find_scheme(options["scheme"], options.get("version"))
+        scheme = find_scheme(options["scheme"], options.get("scheme_version"))
     except AssessmentError as error:
         raise CommandError(str(error)) from error
     root = None
