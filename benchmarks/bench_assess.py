@@ -203,9 +203,10 @@ def province(n_units: int, seed: int = 7) -> AssessmentInputs:
         data[:, 27:30, :] = rng.integers(0, 100, size=(n_units, 3, N_MONTHS))
         missing = rng.random(data.shape) < 0.01
         data[missing] = np.nan
-        return ValueCube(units, specs, periods, data)
+        # The engine's layout: elements × periods × units (units contiguous).
+        return ValueCube(units, specs, periods, np.ascontiguousarray(data.transpose(1, 2, 0)))
 
-    quotas = np.floor(rng.uniform(18, 30, size=n_units))
+    quotas = np.floor(rng.uniform(24, 40, size=n_units))
     return AssessmentInputs(
         units=units,
         kinds=kinds,

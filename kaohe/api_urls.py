@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from kaohe.assessments.api import AssessmentRunViewSet
+from kaohe.audit.api import AuditEntryViewSet
 from kaohe.elements.api import DataElementViewSet, DataSetViewSet
 from kaohe.orgunits.api import OfficialViewSet, OrgUnitViewSet
 from kaohe.schemes.api import IndicatorViewSet, SchemeViewSet
@@ -15,5 +16,6 @@ router.register("datasets", DataSetViewSet, basename="dataset")
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("schemes", SchemeViewSet, basename="scheme")
 router.register("runs", AssessmentRunViewSet, basename="run")
+router.register("audit", AuditEntryViewSet, basename="audit")
 
 urlpatterns = router.urls

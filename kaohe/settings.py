@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "kaohe.core",
     "kaohe.audit",
+    "kaohe.accounts",
     "kaohe.bundles",
     "kaohe.orgunits",
     "kaohe.elements",
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "kaohe.core.context_processors.access",
             ],
         },
     },
@@ -103,6 +105,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = ["kaohe.accounts.backends.ThrottledModelBackend"]
+# Login throttling per user name + address: failures allowed within the window (seconds), and
+# how long the lock lasts.
+KAOHE_LOGIN_MAX_FAILURES = int(os.environ.get("KAOHE_LOGIN_MAX_FAILURES", "5"))
+KAOHE_LOGIN_FAILURE_WINDOW = int(os.environ.get("KAOHE_LOGIN_FAILURE_WINDOW", "900"))
+KAOHE_LOGIN_LOCKOUT = int(os.environ.get("KAOHE_LOGIN_LOCKOUT", "900"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -119,6 +128,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "/"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -13,8 +15,9 @@ from rest_framework.response import Response
 
 from kaohe.audit.models import Channel
 from kaohe.audit.services import Actor
-from kaohe.core.access import may_change, restrict
+from kaohe.core.access import ADMIN, may_run_assessments, restrict
 from kaohe.engine.assess import SchemeError
+from kaohe.orgunits.models import OrgUnit
 
 from .models import AssessmentRun, ItemResult, UnitResult
 from .services import AssessmentError, do_run_assessment, find_scheme
@@ -83,6 +86,10 @@ class StartRunSerializer(serializers.Serializer[Any]):
     scheme = serializers.CharField()
     version = serializers.IntegerField(required=False)
     year = serializers.IntegerField(min_value=1900, max_value=2999)
+    root = serializers.CharField(
+        required=False,
+        help_text=gettext_lazy("只考核此单位下的单位（代码）；省略为全部"),
+    )
 
 
 class AssessmentRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[AssessmentRun]):
@@ -102,10 +109,17 @@ class AssessmentRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         return StartRunSerializer if self.action == "create" else AssessmentRunSerializer
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not may_change(request.user):
-            raise PermissionDenied()
         payload = StartRunSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        root = None
+        if code := payload.validated_data.get("root"):
+            # Looked up among the units the user administers: another township's unit is
+            # refused exactly like one that does not exist.
+            root = restrict(OrgUnit.objects.all(), request.user, ADMIN).filter(code=code).first()
+            if root is None:
+                raise PermissionDenied(_("无权考核该单位 / not allowed to assess that unit"))
+        if not may_run_assessments(request.user, root):
+            raise PermissionDenied(_("无权发起考核 / not allowed to start an assessment"))
         try:
             scheme = find_scheme(
                 payload.validated_data["scheme"], payload.validated_data.get("version")
@@ -114,6 +128,7 @@ class AssessmentRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
                 scheme,
                 payload.validated_data["year"],
                 actor=Actor.from_request(request, Channel.API),
+                root=root,
             )
         except (AssessmentError, SchemeError) as error:
             raise ValidationError({"detail": str(error)}) from error
@@ -122,8 +137,9 @@ class AssessmentRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     @action(detail=True, methods=["get"], serializer_class=UnitResultSerializer)
     def results(self, request: Request, pk: str | None = None) -> Response:
         run = self.get_object()
+        # A reporter reads the run, but only their own unit's results.
         results = (
-            run.unit_results.select_related("unit")
+            restrict(run.unit_results.select_related("unit"), request.user)
             .prefetch_related(Prefetch("items", queryset=ItemResult.objects.order_by("sort_order")))
             .order_by("kind", "rank", "unit__path")
         )

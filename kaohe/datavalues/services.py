@@ -234,7 +234,7 @@ def _existing_values(keys: set[Key], *, lock: bool) -> dict[Key, DataValue]:
     return found
 
 
-def _apply(
+def apply_clean_values(
     values: list[CleanValue], *, actor: Actor, dry_run: bool, summary: ImportSummary
 ) -> None:
     """Work out what each clean value does to the stored data and, unless dry, do it."""
@@ -350,7 +350,7 @@ def do_import_values(
         summary.problems = sorted([*parsed.problems, *problems], key=lambda p: p.row or 0)
         return summary
     with transaction.atomic():
-        _apply(values, actor=actor, dry_run=dry_run, summary=summary)
+        apply_clean_values(values, actor=actor, dry_run=dry_run, summary=summary)
     return summary
 
 

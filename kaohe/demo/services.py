@@ -21,6 +21,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.models import Role
+from kaohe.accounts.services import do_grant_role
 from kaohe.assessments.models import AssessmentRun, UnitResult
 from kaohe.assessments.services import do_run_assessment, find_scheme
 from kaohe.audit.services import Actor, record
@@ -216,11 +218,11 @@ def do_ensure_demo_user(actor: Actor) -> str:
     else:
         user.set_password(password)
         action = "user.password_reset"
-    # Staff may read every page (kaohe.core.access) but, not being superusers, change nothing.
-    user.is_staff = True
     user.is_active = True
     user.save()
-    record(actor, action, "user", DEMO_USERNAME, after={"is_staff": True})
+    record(actor, action, "user", DEMO_USERNAME, after={"is_active": True})
+    # The demo visitor runs the township: every page, data entry and assessment under it.
+    do_grant_role(actor, user, Role.TOWNSHIP_ADMIN, OrgUnit.objects.get(code=TOWNSHIP_CODE))
     return password
 
 

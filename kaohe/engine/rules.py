@@ -1,33 +1,49 @@
-"""Scoring rules (评分标准) as vectorised Polars expressions over the wide frame.
+"""Scoring rules (评分标准), computed with NumPy for every unit of an item at once.
 
-:func:`item_columns` turns one :class:`~kaohe.engine.spec.ItemSpec` into the expressions for
-its score ``s:ITEM``, flag ``f:ITEM`` and explanations ``xz:ITEM`` / ``xe:ITEM`` (see the
-column convention in :mod:`kaohe.engine.spec`), to be evaluated in one ``with_columns``.
+:func:`score_item` takes one :class:`~kaohe.engine.spec.ItemSpec` and the item's inputs for all
+units (:class:`ItemInputs`: float64 arrays, NaN = missing) and returns an :class:`ItemOutcome`:
+the score and flag of each unit, which explanation branch it gets, and every figure that
+explanation prints. :mod:`kaohe.engine.templates` words each branch and
+:mod:`kaohe.engine.explain` renders the texts.
 
 Every score is computed from the figures its explanation prints: the gap is rounded to the
 actual's decimals, the deduction (or bonus) half-up to 0.01, and the score is the weight minus
 that shown deduction, so a clerk redoing the arithmetic from the explanation gets the score to
 the fen. Targets are rounded to the actual's decimals too, so a target is compared as printed.
-
-Each item's figures are built as a struct, stage by stage (``struct.with_fields`` reading
-earlier fields with ``pl.field``). Eager ``with_columns`` shares no sub-expressions, and
-nesting half-up roundings (each reads its input twice) would double the expression tree at
-every level; staging computes each figure once and keeps the tree linear.
+Every figure is rounded half-up (:func:`~kaohe.engine.rounding.round_half_up_array`) to the
+decimals it is shown with, so it is the float nearest that decimal and never ``-0.0``.
 
 Actuals are expected to be non-negative (rates and counts); where a rule divides by a figure
-that is zero or negative the quotient scores 0 instead of producing an infinity.
+that is zero or negative the quotient scores 0 instead of producing an infinity. Figures are
+finite or NaN; a figure a unit's branch does not print may be NaN.
+
+Branches (``ItemOutcome.branch``), shared by :mod:`kaohe.engine.templates`:
+
+====================  ==============================================================
+code                  meaning
+====================  ==============================================================
+0 missing actual      every rule (per_case: any count missing)
+1 missing target      rules reading a target
+2 invalid target      ratio: a target it cannot divide by (≤ 0; lower-is-better: < 0)
+3 met                 threshold / ratio / bonus: target met (per-step bonus: exceeded);
+                      band: within range; relative_to_best: the best; rank_points: ranked
+4 not met             threshold / band / ratio / relative_to_best (proportional) / bonus
+4–7 deducted          linear (missed) and per_case: 4, + 1 capped, + 2 floored at 0
+3–8 level_progress    3 + 2 × progress case (0 no previous, 1 no gain, 2 gained) + 1 if
+                      worse than the group mean
+====================  ==============================================================
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
-import polars as pl
+import numpy as np
+import numpy.typing as npt
 
-from kaohe.engine import explain
-from kaohe.engine.explain import SCORE_DECIMALS, F, Template
-from kaohe.engine.rounding import round_half_up_expr
+from kaohe.engine.rounding import round_half_up_array
 from kaohe.engine.spec import (
     BandRule,
     BonusRule,
@@ -42,361 +58,529 @@ from kaohe.engine.spec import (
     ThresholdRule,
 )
 
-MISSING_ACTUAL = "missing_actual"
-MISSING_TARGET = "missing_target"
-MISSING_PREVIOUS = "missing_previous"
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Int8Array = npt.NDArray[np.int8]
+Int64Array = npt.NDArray[np.int64]
 
+# Scores, deductions and bonuses are shown (and summed) with two decimals.
+SCORE_DECIMALS = 2
+# Level and progress of level_progress items are shown, and scored, with four decimals.
+RATIO_DECIMALS = 4
 # Whole steps take the ceiling of gap / step; a quotient such as 2.1 / 0.3 lands on
-# 7.000000000000001, so it is snapped to this many decimals first (as rounding.py does).
+# 7.000000000000001, so it is snapped to this many decimals first.
 _SNAP_DECIMALS = 6
+
+FLAG_NONE = 0
+FLAG_MISSING_ACTUAL = 1
+FLAG_MISSING_TARGET = 2
+FLAG_MISSING_PREVIOUS = 3
+FLAG_NAMES: tuple[str, ...] = ("", "missing_actual", "missing_target", "missing_previous")
+
+BRANCH_MISSING_ACTUAL = 0
+BRANCH_MISSING_TARGET = 1
+BRANCH_INVALID_TARGET = 2
+BRANCH_MET = 3
+BRANCH_NOT_MET = 4
+BRANCH_DEDUCTED = 4
+BRANCH_CAPPED = 1  # added to BRANCH_DEDUCTED
+BRANCH_FLOORED = 2  # added to BRANCH_DEDUCTED
+BRANCH_LEVEL_PROGRESS = 3
+PROGRESS_NO_PREVIOUS = 0
+PROGRESS_NO_GAIN = 1
+PROGRESS_GAINED = 2
+
+
+def branch_count(item: ItemSpec) -> int:
+    """How many branch codes ``item``'s rule uses (codes run from 0 to this − 1)."""
+    rule = item.rule
+    if isinstance(rule, LinearRule | PerCaseRule):
+        return BRANCH_DEDUCTED + BRANCH_CAPPED + BRANCH_FLOORED + 1
+    if isinstance(rule, RankPointsRule):
+        return BRANCH_MET + 1
+    if isinstance(rule, LevelProgressRule):
+        return BRANCH_LEVEL_PROGRESS + 2 * PROGRESS_GAINED + 2
+    return BRANCH_NOT_MET + 1
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """What a rule builder hands back: the item's figures, how they read, what is missing.
+class ItemInputs:
+    """One item's inputs for every unit, as float64 arrays of equal length (NaN = missing).
 
-    ``figures`` is a struct with at least a ``score`` field. Every field must stay finite
-    (or null) on every row, flagged rows included: Polars evaluates every branch of a
-    ``when``, and formatting an infinity fails the whole frame. The missing conditions read
-    frame columns, so the flag column needs none of the figures.
+    ``actual`` is the actual as shown (rounded half-up to the item's decimals), ``target`` the
+    unit's target (contract override or default; ignored by rules reading none), ``group`` the
+    unit's group code (its kind: relative_to_best, rank_points and level_progress compare
+    units within it), ``previous`` the previous period's actual (level_progress only) and
+    ``cases`` the counts of a per_case rule's ``also`` terms, in order.
     """
 
-    figures: pl.Expr
-    template: Template
-    missing_actual: pl.Expr
-    missing_target: pl.Expr | None = None  # None: the rule reads no target
-    missing_previous: pl.Expr | None = None
-    target_may_be_invalid: bool = False
+    actual: FloatArray
+    target: FloatArray
+    group: Int64Array
+    previous: FloatArray | None = None
+    cases: tuple[FloatArray, ...] = ()
 
 
-def round_shown(expr: pl.Expr, decimals: int) -> pl.Expr:
-    """Round half-up to ``decimals`` places, landing on the float nearest the decimal.
+@dataclass(frozen=True)
+class ItemOutcome:
+    """One item's result for every unit.
 
-    :func:`~kaohe.engine.rounding.round_half_up_expr` decides the rounding; its last step
-    multiplies by the reciprocal of the scale, so 19.40 comes out as 19.400000000000002. Polars'
-    own ``round`` then moves that to the float nearest 19.40 (it is no tie), so shown figures
-    compare equal to typed ones and sum without drift.
+    ``score`` is rounded half-up to 0.01 and never NaN (a missing input scores 0); ``flag``
+    holds a ``FLAG_*`` code (names in :data:`FLAG_NAMES`), ``branch`` the explanation branch
+    and ``figures`` every number the explanation prints, rounded as printed.
     """
-    return round_half_up_expr(expr, decimals).round(decimals)
+
+    score: FloatArray
+    flag: Int8Array
+    branch: Int8Array
+    figures: Mapping[str, FloatArray]
+
+    def flag_names(self) -> list[str | None]:
+        """The flags as names (``None`` for no flag), one per unit."""
+        names: list[str | None] = [name or None for name in FLAG_NAMES]
+        return [names[code] for code in self.flag.tolist()]
 
 
-def item_columns(item: ItemSpec, group: str = "kind") -> list[pl.Expr]:
-    """Expressions for ``s:``, ``f:``, ``xz:`` and ``xe:`` of ``item``, one ``with_columns``.
+def score_item(item: ItemSpec, inputs: ItemInputs) -> ItemOutcome:
+    """Score ``item`` for every unit of ``inputs`` (see :class:`ItemOutcome`).
 
-    The frame needs ``group`` (the unit kind: relative rules compare units within it),
-    ``a:ITEM`` (the actual, already rounded to ``item.decimals``), ``t:ITEM`` for the rules
-    that read a target, ``p:ITEM`` for ``level_progress`` and ``c:ITEM:K`` for each extra term
-    of a ``per_case`` item. A missing actual scores 0 and is flagged ``missing_actual``; a
-    missing (or, for ``ratio``, unusable) target scores 0 and is flagged ``missing_target``; a
-    missing previous value is flagged ``missing_previous`` and counts as no progress.
+    A missing actual scores 0 and is flagged ``missing_actual``; a missing (or, for
+    ``ratio``, unusable) target scores 0 and is flagged ``missing_target``; a missing previous
+    value is flagged ``missing_previous`` and counts as no progress.
     """
-    plan = _BUILDERS[type(item.rule)](item, group)
-    template = plan.template
-    flags = [(plan.missing_actual, pl.lit(MISSING_ACTUAL))]
-    zeroed = plan.missing_actual
-    body_zh, body_en = template.zh, template.en
-    if plan.missing_target is not None:
-        flags.append((plan.missing_target, pl.lit(MISSING_TARGET)))
-        zeroed = zeroed | plan.missing_target
-        # Without a target the head (name and actual) stays and the body says what is wrong.
-        tail_zh, tail_en = explain.missing_target_text(
-            item, may_be_invalid=plan.target_may_be_invalid
-        )
-        body_zh = explain.choose(plan.missing_target, tail_zh, body_zh)
-        body_en = explain.choose(plan.missing_target, tail_en, body_en)
-    if plan.missing_previous is not None:
-        flags.append((plan.missing_previous, pl.lit(MISSING_PREVIOUS)))
-    missing_zh, missing_en = explain.missing_actual_text(item)
-    text_zh = explain.choose(
-        plan.missing_actual, missing_zh, explain.concat([*template.head_zh, body_zh])
-    )
-    text_en = explain.choose(
-        plan.missing_actual, missing_en, explain.concat([*template.head_en, body_en])
-    )
-
-    # Both texts read the same formatted figures; each output evaluates its own copy, as
-    # eager with_columns cannot share one between columns.
-    texts = plan.figures.struct.with_fields(**template.formats)
-    score = pl.when(zeroed).then(pl.lit(0.0)).otherwise(F("score"))
-    code = item.code
-    return [
-        _read(plan.figures, score).alias(f"s:{code}"),
-        _first(flags, pl.lit(None, dtype=pl.String)).alias(f"f:{code}"),
-        _read(texts, text_zh).alias(f"xz:{code}"),
-        _read(texts, text_en).alias(f"xe:{code}"),
-    ]
+    actual = np.asarray(inputs.actual, dtype=np.float64)
+    size = actual.shape[0]
+    for name, values in (("target", inputs.target), ("group", inputs.group)):
+        if np.shape(values) != (size,):
+            raise ValueError(f"{item.code}: {name} has shape {np.shape(values)}, not ({size},)")
+    scored = _RULES[type(item.rule)](item, _Inputs(item, inputs, _round(actual, item.decimals)))
+    zeroed = scored.missing_actual
+    flag = np.zeros(size, dtype=np.int8)
+    branch = scored.branch.astype(np.int8)
+    if scored.missing_previous is not None:
+        flag[scored.missing_previous] = FLAG_MISSING_PREVIOUS
+    if scored.missing_target is not None:
+        zeroed = zeroed | scored.missing_target
+        flag[scored.missing_target] = FLAG_MISSING_TARGET
+        branch[scored.missing_target] = BRANCH_MISSING_TARGET
+        if scored.invalid_target is not None:
+            branch[scored.invalid_target] = BRANCH_INVALID_TARGET
+    flag[scored.missing_actual] = FLAG_MISSING_ACTUAL
+    branch[scored.missing_actual] = BRANCH_MISSING_ACTUAL
+    # Every rule hands back its score already rounded to 0.01.
+    score = np.where(zeroed, 0.0, scored.score)
+    figures = dict(scored.figures)
+    figures["score"] = score
+    return ItemOutcome(score=score, flag=flag, branch=branch, figures=figures)
 
 
 # --- shared pieces --------------------------------------------------------------------------
 
 
-def _read(figures: pl.Expr, value: pl.Expr) -> pl.Expr:
-    """Evaluate ``value`` (written with ``pl.field``) over the struct ``figures``."""
-    return figures.struct.with_fields(_value=value).struct.field("_value")
+@lru_cache(maxsize=1024)
+def _points(value: float) -> float:
+    """A constant score (a weight, a flat bonus) rounded half-up to 0.01."""
+    return float(round_half_up_array(np.array([value]), SCORE_DECIMALS)[0]) + 0.0
 
 
-def _first(cases: Sequence[tuple[pl.Expr, pl.Expr]], default: pl.Expr) -> pl.Expr:
-    """The value of the first case whose condition holds, else ``default``."""
-    result = default
-    for condition, value in reversed(cases):
-        result = pl.when(condition).then(value).otherwise(result)
+def _round(values: FloatArray, decimals: int) -> FloatArray:
+    """Half-up to ``decimals`` places (NaN stays NaN); ``+ 0.0`` turns ``-0.0`` into ``0.0``."""
+    result: FloatArray = round_half_up_array(values, decimals) + 0.0
     return result
 
 
-def _struct(fields: dict[str, pl.Expr], **more: pl.Expr) -> pl.Expr:
-    """A struct of the named expressions (the first stage of an item's figures)."""
-    return pl.struct([expr.alias(name) for name, expr in (fields | more).items()])
+class _Inputs:
+    """An item's inputs, with the shown actual and lazily the target and the groups."""
+
+    def __init__(self, item: ItemSpec, inputs: ItemInputs, actual: FloatArray) -> None:
+        self.item = item
+        self.raw = inputs
+        self.actual = actual
+        self.higher = item.direction is Direction.HIGHER
+        self._groups: Groups | None = None
+
+    @property
+    def size(self) -> int:
+        return int(self.actual.shape[0])
+
+    def target(self) -> FloatArray:
+        # Compared at the actual's precision, so "目标≥95.13%" is the figure actually used.
+        return _round(np.asarray(self.raw.target, dtype=np.float64), self.item.decimals)
+
+    def groups(self) -> Groups:
+        if self._groups is None:
+            self._groups = Groups(np.asarray(self.raw.group))
+        return self._groups
+
+    def meets(self, actual: FloatArray, target: FloatArray) -> BoolArray:
+        """``actual`` is at least as good as ``target`` in the item's direction."""
+        met: BoolArray = actual >= target if self.higher else actual <= target
+        return met
+
+    def beyond(self, target: FloatArray, *, passing: bool) -> FloatArray:
+        """How far the actual falls short of ``target`` (``passing``: how far it passes it).
+
+        Rounded to the actual's decimals: that is how it is printed, and it strips the float
+        noise of 95 − 93.45.
+        """
+        a = self.actual
+        short = target - a if self.higher != passing else a - target
+        return _round(np.maximum(short, 0.0), self.item.decimals)
+
+    def level(self, best: FloatArray) -> FloatArray:
+        """a / best (lower: best / a); exactly 1 for the best, which also covers 0 / 0."""
+        a = self.actual
+        quotient = _quotient(a, best) if self.higher else _quotient(best, a)
+        level: FloatArray = np.where(a == best, 1.0, quotient)
+        return level
 
 
-def _missing(item: ItemSpec, prefix: str) -> pl.Expr:
-    return pl.col(f"{prefix}:{item.code}").is_null()
+@dataclass(frozen=True)
+class _Scored:
+    """What a rule hands back: raw score, branch, figures and what is missing."""
+
+    score: FloatArray
+    branch: npt.NDArray[np.integer]
+    figures: dict[str, FloatArray]
+    missing_actual: BoolArray
+    missing_target: BoolArray | None = None  # None: the rule reads no target
+    invalid_target: BoolArray | None = None  # within missing_target
+    missing_previous: BoolArray | None = None
 
 
-def _target_missing(item: ItemSpec) -> tuple[pl.Expr, pl.Expr]:
-    """The plan's missing conditions (actual, target) for a rule that reads a target."""
-    return _missing(item, "a"), _missing(item, "t")
-
-
-def _target(item: ItemSpec) -> pl.Expr:
-    # Compared at the actual's precision, so "目标≥95.13%" is the figure actually used.
-    return round_shown(pl.col(f"t:{item.code}"), item.decimals)
-
-
-def _actual(item: ItemSpec) -> pl.Expr:
-    # The caller rounds the actual with round_half_up_expr; snap it to the nearest float of
-    # its decimal too, or 19.400000000000002 ≤ 19.4 would miss a target it meets.
-    return pl.col(f"a:{item.code}").round(item.decimals)
-
-
-def _columns(item: ItemSpec, *, target: bool) -> dict[str, pl.Expr]:
-    """The first fields of an item's struct: ``a`` and, when the rule reads one, ``t``."""
-    fields = {"a": _actual(item)}
-    if target:
-        fields["t"] = _target(item)
-    return fields
-
-
-def _higher(item: ItemSpec) -> bool:
-    return item.direction is Direction.HIGHER
-
-
-def _meets(item: ItemSpec, actual: pl.Expr, target: pl.Expr) -> pl.Expr:
-    """``actual`` is at least as good as ``target`` in the item's direction."""
-    return actual >= target if _higher(item) else actual <= target
-
-
-def _to_score(value: pl.Expr) -> pl.Expr:
-    return round_shown(value, SCORE_DECIMALS)
-
-
-def _steps(gap: pl.Expr, step: float, whole_steps: bool) -> pl.Expr:
-    """gap / step; with whole steps a part step counts in full (不足1个百分点按1个百分点计)."""
-    steps = gap / step
-    return steps.round(_SNAP_DECIMALS).ceil() if whole_steps else steps
-
-
-def _quotient(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+def _quotient(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
     """numerator / denominator for a positive denominator, else 0 (never an infinity)."""
-    return pl.when(denominator > 0).then(numerator / denominator).otherwise(pl.lit(0.0))
-
-
-def _best(item: ItemSpec, group: str) -> pl.Expr:
-    """The best actual of the unit's kind, nulls ignored."""
-    actual = _actual(item)
-    return (actual.max() if _higher(item) else actual.min()).over(group)
-
-
-def _level(item: ItemSpec) -> pl.Expr:
-    """a / best (lower: best / a); exactly 1 for the best, which also covers 0 / 0."""
-    a, best = F("a"), F("best")
-    quotient = _quotient(a, best) if _higher(item) else _quotient(best, a)
-    return pl.when(a == best).then(pl.lit(1.0)).otherwise(quotient)
-
-
-def _shortfall(item: ItemSpec, *, beyond: bool) -> pl.Expr:
-    """How far ``a`` falls short of ``t`` (``beyond``: how far it passes it).
-
-    Rounded to the actual's decimals: that is how it is printed, and it strips the float noise
-    of 95 − 93.45.
-    """
-    a, t = F("a"), F("t")
-    short = t - a if _higher(item) != beyond else a - t
-    return round_shown(short.clip(lower_bound=0.0), item.decimals)
-
-
-def _net(weight: float, allow_negative: bool) -> dict[str, pl.Expr]:
-    """``score``: weight − ``deduction``, floored at 0 (``floored``) unless allowed below."""
-    net = _to_score(weight - F("deduction"))
-    if allow_negative:
-        return {"score": net}
-    floored = F("deduction") > weight
-    return {"floored": floored, "score": pl.when(floored).then(pl.lit(0.0)).otherwise(net)}
-
-
-# --- one builder per rule type --------------------------------------------------------------
-
-
-def _threshold(item: ItemSpec, group: str) -> _Plan:
-    met = _meets(item, F("a"), F("t"))
-    figures = _struct(_columns(item, target=True)).struct.with_fields(met=met)
-    figures = figures.struct.with_fields(
-        score=pl.when(F("met")).then(pl.lit(item.weight)).otherwise(pl.lit(0.0))
+    result: FloatArray = np.divide(
+        numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0
     )
-    return _Plan(figures, explain.threshold_text(item), *_target_missing(item))
+    return result
 
 
-def _linear(item: ItemSpec, group: str) -> _Plan:
+def _steps(gap: FloatArray, step: float, whole_steps: bool) -> FloatArray:
+    """gap / step; with whole steps a part step counts in full (不足1个百分点按1个百分点计)."""
+    steps: FloatArray = gap / step
+    if whole_steps:
+        steps = np.ceil(round_half_up_array(steps, _SNAP_DECIMALS))
+    return steps
+
+
+def _net(
+    weight: float, deduction: FloatArray, allow_negative: bool
+) -> tuple[FloatArray, BoolArray]:
+    """weight − the shown deduction, floored at 0 (``floored``) unless allowed below."""
+    net = _round(weight - deduction, SCORE_DECIMALS)
+    if allow_negative:
+        return net, np.zeros(net.shape, dtype=np.bool_)
+    floored = deduction > weight
+    return np.where(floored, 0.0, net), floored
+
+
+def _met_branch(met: BoolArray) -> Int8Array:
+    branch: Int8Array = np.where(met, np.int8(BRANCH_MET), np.int8(BRANCH_NOT_MET))
+    return branch
+
+
+# --- groups ---------------------------------------------------------------------------------
+
+_SMALL_CODES = 1 << 15
+
+
+class Groups:
+    """Units' group codes as bins 0 … count − 1, for per-group statistics without loops.
+
+    Small non-negative codes are their own bins; others are numbered by :func:`numpy.unique`.
+    ``single`` says every unit is in one group.
+    """
+
+    def __init__(self, group: npt.NDArray[np.integer]) -> None:
+        codes = group.astype(np.int64, copy=False)
+        low = int(codes.min()) if codes.size else 0
+        high = int(codes.max()) if codes.size else 0
+        if 0 <= low and high < _SMALL_CODES:
+            self.bins = codes
+            self.count = high + 1
+        else:
+            _, inverse = np.unique(codes, return_inverse=True)
+            self.bins = inverse.astype(np.int64).reshape(-1)
+            self.count = int(self.bins.max()) + 1 if codes.size else 0
+        self.single = self.count <= 1 or bool((codes == codes[0]).all())
+
+    def best(self, values: FloatArray, *, higher: bool) -> FloatArray:
+        """The largest (``higher``) or smallest value of each unit's group, NaN ignored."""
+        out = np.full(self.count, np.nan)
+        (np.fmax if higher else np.fmin).at(out, self.bins, values)
+        result: FloatArray = out[self.bins]
+        return result
+
+    def mean(self, values: FloatArray) -> FloatArray:
+        """The mean of each unit's group, NaN ignored (NaN for a group with no value)."""
+        present = ~np.isnan(values)
+        sums = np.bincount(self.bins, weights=np.where(present, values, 0.0), minlength=self.count)
+        counts = np.bincount(self.bins, weights=present, minlength=self.count)
+        means = np.divide(sums, counts, out=np.full(self.count, np.nan), where=counts > 0)
+        result: FloatArray = means[self.bins]
+        return result
+
+
+def rank_within(
+    bins: Int64Array,
+    values: FloatArray,
+    *,
+    descending: bool,
+    tier: npt.NDArray[np.integer] | None = None,
+    single: bool = False,
+) -> Int64Array:
+    """Each unit's rank within its bin (group), ties sharing the lowest rank (1, 2, 2, 4).
+
+    Units rank by ``values`` (``descending``: largest first); a unit of a higher ``tier`` comes
+    after every unit of a lower tier of its bin. NaN values rank last in their bin and get 0
+    (no rank). ``single`` says every unit is in one bin. Vectorised: two stable radix sorts on
+    small codes after one sort of an order-preserving integer key.
+    """
+    size = values.shape[0]
+    ranks = np.zeros(size, dtype=np.int64)
+    if size == 0:
+        return ranks
+    missing = np.isnan(values)
+    if tier is not None and missing.any():
+        # Missing values come after every tier, so that they are never counted.
+        tier = np.where(missing, int(tier.max()) + 1, tier)
+    # IEEE-754 bits as int64 sort like the floats once the negatives' magnitude bits are
+    # flipped; ``~`` reverses the order without overflow. Argsort is much faster on int64.
+    bits = (values + 0.0).view(np.int64)
+    key = bits ^ ((bits >> 63) & np.int64(0x7FFFFFFFFFFFFFFF))
+    if descending:
+        key = ~key
+    key[missing] = np.iinfo(np.int64).max
+    order = np.argsort(key)
+    if tier is not None:
+        order = order[np.argsort(_small(tier[order]), kind="stable")]
+    if not single:
+        order = order[np.argsort(_small(bins[order]), kind="stable")]
+    new_block = _changes(key[order])
+    if tier is not None:
+        new_block |= _changes(tier[order])
+    positions = np.arange(size, dtype=np.int64)
+    group_start: Int64Array | int = 0
+    if not single:
+        new_group = _changes(bins[order])
+        new_block |= new_group
+        group_start = np.maximum.accumulate(np.where(new_group, positions, 0))
+    block_start = np.maximum.accumulate(np.where(new_block, positions, 0))
+    ranks[order] = block_start - group_start + 1
+    ranks[missing] = 0
+    return ranks
+
+
+def _changes(values: npt.NDArray[np.generic]) -> BoolArray:
+    """True where a sorted array starts a new run of equal values (always at 0)."""
+    changes = np.empty(values.shape[0], dtype=np.bool_)
+    changes[0] = True
+    np.not_equal(values[1:], values[:-1], out=changes[1:])
+    return changes
+
+
+def _small(codes: npt.NDArray[np.integer]) -> npt.NDArray[np.integer]:
+    """``codes`` as int16 when they fit, so a stable argsort is a radix sort."""
+    if codes.size and int(codes.max()) < _SMALL_CODES and int(codes.min()) >= 0:
+        return codes.astype(np.int16)
+    return codes
+
+
+# --- one function per rule type -------------------------------------------------------------
+
+
+def _target_rule(
+    inputs: _Inputs, score: FloatArray, branch: npt.NDArray[np.integer], **figures: FloatArray
+) -> _Scored:
+    """A :class:`_Scored` for a rule reading the actual and the target (already in figures)."""
+    return _Scored(
+        score=score,
+        branch=branch,
+        figures={"actual": inputs.actual, **figures},
+        missing_actual=np.isnan(inputs.actual),
+        missing_target=np.isnan(figures["target"]),
+    )
+
+
+def _threshold(item: ItemSpec, inputs: _Inputs) -> _Scored:
+    target = inputs.target()
+    met = inputs.meets(inputs.actual, target)
+    score = np.where(met, _points(item.weight), 0.0)
+    return _target_rule(inputs, score, _met_branch(met), target=target)
+
+
+def _linear(item: ItemSpec, inputs: _Inputs) -> _Scored:
     rule = item.rule
     assert isinstance(rule, LinearRule)
-    figures = _struct(_columns(item, target=True))
-    figures = figures.struct.with_fields(gap=_shortfall(item, beyond=False))
-    figures = figures.struct.with_fields(steps=_steps(F("gap"), rule.step, rule.whole_steps))
-    raw = F("steps") * rule.points
-    if rule.max_deduction is None:
-        figures = figures.struct.with_fields(deduction=_to_score(raw))
-    else:
-        figures = figures.struct.with_fields(
-            capped=raw > rule.max_deduction,
-            deduction=_to_score(raw.clip(upper_bound=rule.max_deduction)),
-        )
-    figures = figures.struct.with_fields(**_net(item.weight, rule.allow_negative))
-    return _Plan(figures, explain.linear_text(item, rule), *_target_missing(item))
+    target = inputs.target()
+    gap = inputs.beyond(target, passing=False)
+    steps = _steps(gap, rule.step, rule.whole_steps)
+    raw = steps * rule.points
+    branch = np.full(inputs.size, BRANCH_DEDUCTED, dtype=np.int8)
+    if rule.max_deduction is not None:
+        capped = raw > rule.max_deduction
+        raw = np.minimum(raw, rule.max_deduction)
+        branch += capped.astype(np.int8) * BRANCH_CAPPED
+    deduction = _round(raw, SCORE_DECIMALS)
+    score, floored = _net(item.weight, deduction, rule.allow_negative)
+    branch += floored.astype(np.int8) * BRANCH_FLOORED
+    branch[gap == 0] = BRANCH_MET
+    return _target_rule(
+        inputs, score, branch, target=target, gap=gap, steps=steps, deduction=deduction
+    )
 
 
-def _per_case(item: ItemSpec, group: str) -> _Plan:
+def _per_case(item: ItemSpec, inputs: _Inputs) -> _Scored:
     rule = item.rule
     assert isinstance(rule, PerCaseRule)
-    # c0 is the item's own count (the actual), c1… the extra terms' counts.
-    counts = {"c0": _actual(item)}
-    for k in range(len(rule.also)):
-        counts[f"c{k + 1}"] = round_shown(pl.col(f"c:{item.code}:{k}"), item.decimals)
-    figures = _struct(counts)
-    points = [rule.points, *(term.points for term in rule.also)]
-    raw = pl.sum_horizontal([F(f"c{k}") * p for k, p in enumerate(points)])
-    figures = figures.struct.with_fields(deduction=_to_score(raw))
-    figures = figures.struct.with_fields(**_net(item.weight, rule.allow_negative))
+    if len(inputs.raw.cases) != len(rule.also):
+        raise ValueError(
+            f"{item.code}: {len(rule.also)} extra case counts expected, "
+            f"{len(inputs.raw.cases)} given"
+        )
+    # count0 is the item's own count (the actual), count1… the extra terms' counts.
+    counts = [inputs.actual]
+    counts += [_round(np.asarray(c, dtype=np.float64), item.decimals) for c in inputs.raw.cases]
+    raw = counts[0] * rule.points
+    missing = np.isnan(counts[0])
+    for count, term in zip(counts[1:], rule.also, strict=True):
+        raw = raw + count * term.points
+        missing = missing | np.isnan(count)
+    deduction = _round(raw, SCORE_DECIMALS)
+    score, floored = _net(item.weight, deduction, rule.allow_negative)
+    branch = BRANCH_DEDUCTED + floored.astype(np.int8) * BRANCH_FLOORED
+    figures = {f"count{k}": count for k, count in enumerate(counts)}
+    figures["deduction"] = deduction
     # Any count missing leaves the deduction unknown: the item waits for data as a whole.
-    columns = [f"a:{item.code}", *(f"c:{item.code}:{k}" for k in range(len(rule.also)))]
-    missing = pl.any_horizontal([pl.col(name).is_null() for name in columns])
-    return _Plan(figures, explain.per_case_text(item, rule), missing_actual=missing)
+    return _Scored(score, branch, figures, missing_actual=missing)
 
 
-def _band(item: ItemSpec, group: str) -> _Plan:
+def _band(item: ItemSpec, inputs: _Inputs) -> _Scored:
     rule = item.rule
     assert isinstance(rule, BandRule)
+    target = inputs.target()
     # Two decimals past the actual keep 85% of 41 (34.85) exact while snapping float noise.
-    bound_decimals = item.decimals + 2
-    figures = _struct(_columns(item, target=True)).struct.with_fields(
-        low=round_shown(F("t") * rule.low, bound_decimals),
-        high=round_shown(F("t") * rule.high, bound_decimals),
-    )
-    figures = figures.struct.with_fields(within=(F("a") >= F("low")) & (F("a") <= F("high")))
-    figures = figures.struct.with_fields(
-        score=pl.when(F("within")).then(pl.lit(item.weight)).otherwise(pl.lit(0.0))
-    )
-    return _Plan(figures, explain.band_text(item, rule), *_target_missing(item))
+    low = _round(target * rule.low, item.decimals + 2)
+    high = _round(target * rule.high, item.decimals + 2)
+    a = inputs.actual
+    within = (a >= low) & (a <= high)
+    score = np.where(within, _points(item.weight), 0.0)
+    return _target_rule(inputs, score, _met_branch(within), target=target, low=low, high=high)
 
 
-def _ratio(item: ItemSpec, group: str) -> _Plan:
-    a, t = F("a"), F("t")
-    if _higher(item):
-        share = _quotient(a, t)
+def _ratio(item: ItemSpec, inputs: _Inputs) -> _Scored:
+    a, target = inputs.actual, inputs.target()
+    if inputs.higher:
+        share = _quotient(a, target)
         # The rule divides by the target: a zero or negative one is as good as none.
-        unusable = _target(item) <= 0
+        invalid = target <= 0
     else:
         # target / actual; an actual of 0 meets any target of 0 or more and scores full.
-        share = _quotient(t, a)
-        unusable = _target(item) < 0
-    figures = _struct(_columns(item, target=True)).struct.with_fields(met=_meets(item, a, t))
-    figures = figures.struct.with_fields(
-        score=pl.when(F("met")).then(pl.lit(item.weight)).otherwise(_to_score(item.weight * share))
+        share = _quotient(target, a)
+        invalid = target < 0
+    met = inputs.meets(a, target)
+    score = np.where(met, _points(item.weight), _round(item.weight * share, SCORE_DECIMALS))
+    return _Scored(
+        score=score,
+        branch=_met_branch(met),
+        figures={"actual": a, "target": target},
+        missing_actual=np.isnan(a),
+        missing_target=np.isnan(target) | invalid,
+        invalid_target=invalid,
     )
-    return _Plan(
-        figures,
-        explain.ratio_text(item),
-        missing_actual=_missing(item, "a"),
-        missing_target=_missing(item, "t") | unusable,
-        target_may_be_invalid=True,
-    )
 
 
-def _relative_to_best(item: ItemSpec, group: str) -> _Plan:
-    figures = _struct(_columns(item, target=False), best=_best(item, group))
-    figures = figures.struct.with_fields(score=_to_score(item.weight * _level(item)))
-    return _Plan(figures, explain.relative_to_best_text(item), _missing(item, "a"))
+def _relative_to_best(item: ItemSpec, inputs: _Inputs) -> _Scored:
+    a = inputs.actual
+    best = inputs.groups().best(a, higher=inputs.higher)
+    score = _round(item.weight * inputs.level(best), SCORE_DECIMALS)
+    figures = {"actual": a, "best": best}
+    return _Scored(score, _met_branch(a == best), figures, missing_actual=np.isnan(a))
 
 
-def _rank_points(item: ItemSpec, group: str) -> _Plan:
+def _rank_points(item: ItemSpec, inputs: _Inputs) -> _Scored:
     rule = item.rule
     assert isinstance(rule, RankPointsRule)
-    actual = _actual(item)
-    # "min" gives tied units the lowest rank number (1, 2, 2, 4); nulls stay unranked.
-    rank = actual.rank("min", descending=_higher(item)).over(group).cast(pl.Int64)
-    figures = _struct(_columns(item, target=False), rank=rank)
-    points = (rule.first - (F("rank") - 1) * rule.step).clip(lower_bound=rule.minimum)
-    figures = figures.struct.with_fields(score=_to_score(points))
-    return _Plan(figures, explain.rank_points_text(item, rule), _missing(item, "a"))
+    a = inputs.actual
+    groups = inputs.groups()
+    # Ties share the lowest rank number (1, 2, 2, 4); missing actuals stay unranked.
+    ranks = rank_within(groups.bins, a, descending=inputs.higher, single=groups.single)
+    missing = np.isnan(a)
+    rank = np.where(missing, np.nan, ranks.astype(np.float64))
+    points = np.maximum(rule.first - (rank - 1) * rule.step, rule.minimum)
+    score = _round(points, SCORE_DECIMALS)
+    branch = np.full(inputs.size, BRANCH_MET, dtype=np.int8)
+    return _Scored(score, branch, {"actual": a, "rank": rank}, missing_actual=missing)
 
 
-def _level_progress(item: ItemSpec, group: str) -> _Plan:
+def _level_progress(item: ItemSpec, inputs: _Inputs) -> _Scored:
     rule = item.rule
     assert isinstance(rule, LevelProgressRule)
-    actual = _actual(item)
-    previous = round_shown(pl.col(f"p:{item.code}"), item.decimals)
-    change = actual - previous if _higher(item) else previous - actual
-    # Window functions need frame columns, so the improvement is built here and not from
-    # fields; it is small (two roundings).
-    improvement = round_shown(change, item.decimals)
-    figures = _struct(
-        _columns(item, target=False),
-        p=previous,
-        best=_best(item, group),
-        improvement=improvement,
-        best_improvement=improvement.max().over(group),
-        # Two decimals more than the actual, as printed, so the side of the mean is decided
-        # on the figure the clerk sees.
-        mean=round_shown(actual.mean().over(group), item.decimals + 2),
+    if inputs.raw.previous is None:
+        raise ValueError(f"{item.code}: level_progress needs the previous period's actuals")
+    a = inputs.actual
+    previous = _round(np.asarray(inputs.raw.previous, dtype=np.float64), item.decimals)
+    groups = inputs.groups()
+    improvement = _round(a - previous if inputs.higher else previous - a, item.decimals)
+    best = groups.best(a, higher=inputs.higher)
+    best_improvement = groups.best(improvement, higher=True)
+    # Two decimals more than the actual, as printed, so the side of the mean is decided on
+    # the figure the clerk sees.
+    mean = _round(groups.mean(a), item.decimals + 2)
+    # No progress without a previous value (NaN improvement) or without any improvement.
+    gained = (improvement > 0) & (best_improvement > 0)
+    share = np.divide(improvement, best_improvement, out=np.zeros_like(a), where=gained)
+    level = _round(inputs.level(best), RATIO_DECIMALS)
+    progress = _round(share, RATIO_DECIMALS)
+    above = inputs.meets(a, mean)
+    level_weight = np.where(above, rule.above[0], rule.below[0])
+    progress_weight = np.where(above, rule.above[1], rule.below[1])
+    blend = level_weight * level + progress_weight * progress
+    score = _round(item.weight * blend, SCORE_DECIMALS)
+    missing_previous = np.isnan(previous)
+    case = np.where(
+        missing_previous,
+        PROGRESS_NO_PREVIOUS,
+        np.where(improvement <= 0, PROGRESS_NO_GAIN, PROGRESS_GAINED),
     )
-    # No progress without a previous value (null improvement) or without any improvement.
-    gained = (F("improvement") > 0) & (F("best_improvement") > 0)
-    progress = pl.when(gained).then(F("improvement") / F("best_improvement"))
-    figures = figures.struct.with_fields(
-        level=round_shown(_level(item), explain.RATIO_DECIMALS),
-        progress=round_shown(progress.otherwise(pl.lit(0.0)), explain.RATIO_DECIMALS),
-        above=_meets(item, F("a"), F("mean")),
-    )
-    above = F("above")
-    level_weight = pl.when(above).then(pl.lit(rule.above[0])).otherwise(pl.lit(rule.below[0]))
-    progress_weight = pl.when(above).then(pl.lit(rule.above[1])).otherwise(pl.lit(rule.below[1]))
-    blend = level_weight * F("level") + progress_weight * F("progress")
-    figures = figures.struct.with_fields(score=_to_score(item.weight * blend))
-    return _Plan(
+    branch = BRANCH_LEVEL_PROGRESS + 2 * case + ~above
+    figures = {
+        "actual": a,
+        "previous": previous,
+        "best": best,
+        "improvement": improvement,
+        "best_improvement": best_improvement,
+        "mean": mean,
+        "level": level,
+        "progress": progress,
+    }
+    return _Scored(
+        score,
+        branch,
         figures,
-        explain.level_progress_text(item, rule),
-        missing_actual=_missing(item, "a"),
-        missing_previous=_missing(item, "p"),
+        missing_actual=np.isnan(a),
+        missing_previous=missing_previous,
     )
 
 
-def _bonus(item: ItemSpec, group: str) -> _Plan:
+def _bonus(item: ItemSpec, inputs: _Inputs) -> _Scored:
     rule = item.rule
     assert isinstance(rule, BonusRule)
-    figures = _struct(_columns(item, target=True))
+    target = inputs.target()
     if rule.flat:
-        figures = figures.struct.with_fields(met=_meets(item, F("a"), F("t")))
-        flat = min(rule.cap, rule.points)
-        score = pl.when(F("met")).then(pl.lit(flat)).otherwise(pl.lit(0.0))
-    else:
-        figures = figures.struct.with_fields(excess=_shortfall(item, beyond=True))
-        figures = figures.struct.with_fields(
-            met=F("excess") > 0, steps=_steps(F("excess"), rule.step, rule.whole_steps)
-        )
-        score = _to_score((F("steps") * rule.points).clip(upper_bound=rule.cap))
-    figures = figures.struct.with_fields(score=score)
-    return _Plan(figures, explain.bonus_text(item, rule), *_target_missing(item))
+        met = inputs.meets(inputs.actual, target)
+        score = np.where(met, _points(min(rule.cap, rule.points)), 0.0)
+        return _target_rule(inputs, score, _met_branch(met), target=target)
+    excess = inputs.beyond(target, passing=True)
+    steps = _steps(excess, rule.step, rule.whole_steps)
+    score = _round(np.minimum(steps * rule.points, rule.cap), SCORE_DECIMALS)
+    return _target_rule(
+        inputs, score, _met_branch(excess > 0), target=target, excess=excess, steps=steps
+    )
 
 
-_BUILDERS: dict[type, Callable[[ItemSpec, str], _Plan]] = {
+_RULES: dict[type, Callable[[ItemSpec, _Inputs], _Scored]] = {
     ThresholdRule: _threshold,
     LinearRule: _linear,
     PerCaseRule: _per_case,

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kaohe.assessments.models import AssessmentRun, UnitResult
-from kaohe.core.access import restrict
+from kaohe.audit.filtersets import AuditFilterForm
+from kaohe.audit.models import AuditEntry
+from kaohe.core.access import may_read_audit, restrict
+
+AUDIT_PAGE_SIZE = 50
 
 
 @login_required
@@ -35,7 +48,10 @@ def _run_for(request: HttpRequest, run_id: int) -> AssessmentRun:
 @login_required
 def ranking(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_for(request, run_id)
-    results = run.unit_results.select_related("unit").order_by("kind", "rank", "unit__path")
+    # A reporter sees the run, but of its results only their own unit's row.
+    results = restrict(run.unit_results.select_related("unit"), request.user).order_by(
+        "kind", "rank", "unit__path"
+    )
     vetoes = {v.code: v.name for v in run.scheme.vetoes.all()}
     rows = [(r, [vetoes.get(c, c) for c in r.vetoes]) for r in results]
     return render(request, "web/ranking.html", {"run": run, "rows": rows})
@@ -44,7 +60,11 @@ def ranking(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 def unit_result(request: HttpRequest, run_id: int, unit_code: str) -> HttpResponse:
     run = _run_for(request, run_id)
-    result = UnitResult.objects.filter(run=run, unit__code=unit_code).select_related("unit").first()
+    result = (
+        restrict(UnitResult.objects.filter(run=run, unit__code=unit_code), request.user)
+        .select_related("unit")
+        .first()
+    )
     if result is None:
         raise Http404
     vetoes = {v.code: v for v in run.scheme.vetoes.all()}
@@ -58,3 +78,88 @@ def unit_result(request: HttpRequest, run_id: int, unit_code: str) -> HttpRespon
             "vetoes": [vetoes[c] for c in result.vetoes if c in vetoes],
         },
     )
+
+
+# --- the audit log -------------------------------------------------------------------------
+
+
+def _audit_entries(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
+    if not may_read_audit(request.user):
+        raise PermissionDenied
+    entries = restrict(AuditEntry.objects.all(), request.user)
+    form = AuditFilterForm(request.GET or None, entries=entries)
+    return form, form.filter(entries)
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form, entries = _audit_entries(request)
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    rows = [(e, _json_text(e.before), _json_text(e.after)) for e in page]
+    return render(
+        request,
+        "web/audit.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+# Spreadsheet programs run a cell that starts with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: str) -> str:
+    """``value`` made safe to open in a spreadsheet: a formula-like cell gets a leading '."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _json_text(value: Any) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def audit_csv_lines(entries: Iterable[AuditEntry]) -> Iterator[str]:
+    """The CSV text of ``entries``, a line at a time (with a BOM so spreadsheets read UTF-8)."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(
+        [
+            _("时间"),
+            _("操作人"),
+            _("渠道"),
+            _("操作"),
+            _("对象类型"),
+            _("对象"),
+            _("来源地址"),
+            _("修改前"),
+            _("修改后"),
+        ]
+    )
+    for entry in entries:
+        cells = [
+            timezone.localtime(entry.at).isoformat(timespec="seconds"),
+            entry.actor,
+            entry.channel,
+            entry.action,
+            entry.object_type,
+            entry.object_key,
+            entry.remote_addr,
+            _json_text(entry.before),
+            _json_text(entry.after),
+        ]
+        yield writer.writerow([neutralise_cell(c) for c in cells])
+
+
+@login_required
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    _form, entries = _audit_entries(request)
+    response = StreamingHttpResponse(
+        audit_csv_lines(entries.iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return response

@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.test import Client
 
+from kaohe.accounts.models import Membership, Role
 from kaohe.assessments.models import UnitResult
 from kaohe.audit.models import AuditEntry
 from kaohe.audit.services import Actor
@@ -181,13 +182,17 @@ def test_a_second_build_in_the_same_database_is_refused() -> None:
 
 
 @pytest.mark.django_db
-def test_the_demo_user_is_created_once_and_may_read(client: Client) -> None:
+def test_the_demo_user_is_created_once_and_runs_the_township(client: Client) -> None:
+    township = OrgUnit.objects.create(code=TOWNSHIP_CODE, name="示范镇", kind="township")
     first = do_ensure_demo_user(Actor.cli("test"))
     second = do_ensure_demo_user(Actor.cli("test"))
     users = get_user_model().objects.filter(username="demo")
     assert users.count() == 1
     user = users.get()
-    assert user.is_staff and not user.is_superuser
+    assert not user.is_superuser
+    assert list(Membership.objects.filter(user=user).values_list("role", "unit")) == [
+        (Role.TOWNSHIP_ADMIN, township.pk)
+    ]
     assert first != second
     assert user.check_password(second)
     assert client.login(username="demo", password=second)

@@ -15,7 +15,7 @@ NAN = math.nan
 
 def cube_of(series: list[float], agg: AggregationType, zero_is_significant: bool = True) -> float:
     element = ElementSpec("X", "X", aggregation=agg, zero_is_significant=zero_is_significant)
-    data = np.array([[series]], dtype=np.float64)
+    data = np.array(series, dtype=np.float64).reshape(1, len(series), 1)
     periods = tuple(f"2026{m:02d}" for m in range(1, len(series) + 1))
     return float(aggregate_cube(ValueCube(("U",), (element,), periods, data))["X"][0])
 
@@ -50,7 +50,7 @@ def test_absence_reads_as_zero_where_zero_is_not_significant() -> None:
 
 def test_a_cube_with_no_periods_aggregates_to_missing() -> None:
     element = ElementSpec("X", "X")
-    cube = ValueCube(("U",), (element,), (), np.empty((1, 1, 0)))
+    cube = ValueCube(("U",), (element,), (), np.empty((1, 0, 1)))
     assert math.isnan(float(aggregate_cube(cube)["X"][0]))
 
 
@@ -74,4 +74,10 @@ def test_from_long_places_each_value_at_its_unit_element_and_period() -> None:
 
 def test_a_cube_refuses_data_of_the_wrong_shape() -> None:
     with pytest.raises(ValueError, match="shape"):
-        ValueCube(("U",), (ElementSpec("X", "X"),), ("2026",), np.zeros((2, 1, 1)))
+        ValueCube(("U",), (ElementSpec("X", "X"),), ("2026",), np.zeros((1, 1, 2)))
+
+
+def test_only_the_requested_elements_are_aggregated() -> None:
+    elements = (ElementSpec("A", "A"), ElementSpec("B", "B"))
+    cube = ValueCube(("U",), elements, ("2026",), np.ones((2, 1, 1)))
+    assert set(aggregate_cube(cube, frozenset({"B"}))) == {"B"}

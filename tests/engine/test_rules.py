@@ -1,22 +1,26 @@
 """Scoring rules that compare a unit with its target: threshold, linear, per_case, band, ratio,
 bonus. Cases are hand-computed from published county rules (评分标准).
 
-Rules that compare units within their kind are in ``test_rules_within_kind.py``.
+Rules that compare units within their kind are in ``test_rules_within_kind.py``. Every case is
+scored with :func:`~kaohe.engine.rules.score_item` and explained by both renderers, which must
+agree (:func:`outcome_frame`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaohe.engine.explain import unit_words
-from kaohe.engine.rules import item_columns
+from kaohe.engine.explain import render_rows, render_series
+from kaohe.engine.rules import ItemInputs, score_item
 from kaohe.engine.spec import (
     BandRule,
     BonusRule,
@@ -29,8 +33,60 @@ from kaohe.engine.spec import (
     RuleParams,
     ThresholdRule,
 )
+from kaohe.engine.templates import item_templates, unit_words
 
 Value = float | None
+
+
+def floats(values: Sequence[Value]) -> np.ndarray:
+    """A float64 array with NaN for None (missing)."""
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def outcome_frame(
+    item: ItemSpec,
+    actual: Sequence[Value],
+    target: Value | Sequence[Value] = None,
+    *,
+    kind: Sequence[str] | None = None,
+    previous: Sequence[Value] | None = None,
+    cases: Sequence[Sequence[Value]] = (),
+) -> pl.DataFrame:
+    """Score ``item`` over hand-built units (one per actual) and explain it with both renderers.
+
+    Returns one row per unit: ``score``, ``flag`` (None or its name), ``zh`` and ``en``.
+    Asserts that :func:`render_rows` and :func:`render_series` give the same strings.
+    """
+    size = len(actual)
+    targets = list(target) if isinstance(target, Sequence) else [target] * size
+    kinds = list(kind or ["village"] * size)
+    codes = {name: code for code, name in enumerate(dict.fromkeys(kinds))}
+    inputs = ItemInputs(
+        actual=floats(actual),
+        target=floats(targets),
+        group=np.array([codes[name] for name in kinds], dtype=np.int64),
+        previous=None if previous is None else floats(previous),
+        cases=tuple(floats(counts) for counts in cases),
+    )
+    outcome = score_item(item, inputs)
+    templates = item_templates(item)
+    texts = {}
+    for lang in ("zh", "en"):
+        rows = render_rows(templates, outcome, lang)
+        series = render_series(templates, outcome, lang)
+        assert series.dtype == pl.String
+        assert series.to_list() == rows
+        texts[lang] = rows
+    assert not np.isnan(outcome.score).any()
+    return pl.DataFrame(
+        {
+            "score": outcome.score,
+            "flag": outcome.flag_names(),
+            "zh": texts["zh"],
+            "en": texts["en"],
+        },
+        schema={"score": pl.Float64, "flag": pl.String, "zh": pl.String, "en": pl.String},
+    )
 
 
 def run(
@@ -39,24 +95,8 @@ def run(
     target: Value | list[Value] = None,
     cases: list[list[Value]] | None = None,
 ) -> pl.DataFrame:
-    """Score ``item`` over a hand-built frame, one row per actual; returns score/flag/zh/en."""
-    code = item.code
-    data: dict[str, list[object]] = {
-        "unit": [f"u{i}" for i in range(len(actual))],
-        "kind": ["village"] * len(actual),
-        f"a:{code}": list(actual),
-        f"t:{code}": target if isinstance(target, list) else [target] * len(actual),
-    }
-    for k, counts in enumerate(cases or []):
-        data[f"c:{code}:{k}"] = list(counts)
-    numbers = {name: pl.Float64 for name in data if ":" in name}
-    frame = pl.DataFrame(data, schema_overrides=numbers)
-    return frame.with_columns(item_columns(item)).select(
-        score=pl.col(f"s:{code}"),
-        flag=pl.col(f"f:{code}"),
-        zh=pl.col(f"xz:{code}"),
-        en=pl.col(f"xe:{code}"),
-    )
+    """Score ``item`` over hand-built units, one per actual; returns score/flag/zh/en."""
+    return outcome_frame(item, actual, target, cases=cases or ())
 
 
 def one(item: ItemSpec, actual: Value, target: Value = None) -> dict[str, object]:

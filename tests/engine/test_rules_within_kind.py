@@ -7,7 +7,6 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from kaohe.engine.rules import item_columns
 from kaohe.engine.spec import (
     Direction,
     ItemSpec,
@@ -16,6 +15,7 @@ from kaohe.engine.spec import (
     RelativeToBestRule,
     RuleParams,
 )
+from tests.engine.test_rules import outcome_frame
 
 Value = float | None
 
@@ -26,23 +26,11 @@ def run(
     kind: list[str] | None = None,
     previous: list[Value] | None = None,
 ) -> pl.DataFrame:
-    """Score ``item`` over a hand-built frame (one kind unless given); score/flag/zh/en."""
-    code = item.code
-    data: dict[str, list[object]] = {
-        "unit": [f"u{i}" for i in range(len(actual))],
-        "kind": list(kind or ["village"] * len(actual)),
-        f"a:{code}": list(actual),
-    }
-    if previous is not None:
-        data[f"p:{code}"] = list(previous)
-    numbers = {name: pl.Float64 for name in data if ":" in name}
-    frame = pl.DataFrame(data, schema_overrides=numbers)
-    return frame.with_columns(item_columns(item)).select(
-        score=pl.col(f"s:{code}"),
-        flag=pl.col(f"f:{code}"),
-        zh=pl.col(f"xz:{code}"),
-        en=pl.col(f"xe:{code}"),
-    )
+    """Score ``item`` over hand-built units (one kind unless given); score/flag/zh/en.
+
+    Both renderers explain every unit and must agree (see :func:`outcome_frame`).
+    """
+    return outcome_frame(item, actual, kind=kind, previous=previous)
 
 
 def item(

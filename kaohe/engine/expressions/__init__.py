@@ -2,8 +2,10 @@
 
 An expression such as ``if(#{BIRTHS} > 0, #{POLICY_BIRTHS} / #{BIRTHS} * 100, 0)`` is parsed
 (:func:`parse`), checked against the codes a scheme defines and compiled
-(:func:`compile_expression`) into one Polars expression evaluated for all units at once.
-Nothing is ever ``eval``-ed, and nothing here imports Django.
+(:func:`compile_expression`) into one Polars expression evaluated for all units at once, and
+into a NumPy twin (:meth:`CompiledExpression.evaluate`, :mod:`.kernels`) that gives the same
+values without Polars' planning cost. Nothing is ever ``eval``-ed, and nothing here imports
+Django.
 
 Operands: ``#{ELEMENT}``, ``N{INDICATOR}``, ``C{CONSTANT}``, ``T{ITEM}`` (the unit's target),
 ``R{DATASET.REPORTING_RATE}`` / ``R{DATASET.REPORTING_RATE_ON_TIME}``; ``#{}`` and ``N{}``

@@ -2,7 +2,9 @@
 
 One pass over the tree does all three: each node's children are compiled first, then the
 node's type rule is checked (so errors come out roughly in source order), then the node is
-either folded to an exact decimal constant or built as a Polars expression.
+either folded to an exact decimal constant or built as a Polars expression together with
+its NumPy twin, a kernel (:mod:`.kernels`), from the same folded constants and the same
+dirty bookkeeping, so that both backends evaluate the same tree.
 
 Run-time semantics (one row per unit, vectorised):
 
@@ -10,6 +12,9 @@ Run-time semantics (one row per unit, vectorised):
   ``&&``, ``||`` and ``!`` follow Kleene's three-valued logic (Polars' ``&``/``|`` do).
 * ``x / 0``, ``x % 0``, ``0 ^ -1``, ``(-8) ^ 0.5`` and overflow give null, never inf or NaN.
 * ``%`` is the truncated remainder of Java and DHIS2: it has the dividend's sign.
+* ``x / c`` and ``x % c`` by a constant use its reciprocal, as Polars does for a scalar
+  divisor; the compiler writes that out so that a one-row frame, where Polars would divide,
+  gives each unit the value it gets among others.
 * ``if(null, a, b)`` is null. ``greatest`` and ``least`` are null when any argument is null
   (a missing figure must not silently lose to a present one); ``firstNonNull`` coalesces.
 
@@ -36,11 +41,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
 import polars as pl
 
 from kaohe.engine.rounding import round_half_up_expr
 
-from . import folding
+from . import folding, kernels
 from .errors import ExpressionError, suggestion
 from .functions import MAX_ROUND_DIGITS
 from .model import CompileContext, CompiledExpression, ExprType
@@ -70,6 +76,12 @@ _EQUALITY = frozenset({"==", "!="})
 _LOGICAL = frozenset({"&&", "||"})
 
 _NON_FINITE = [math.inf, -math.inf, math.nan]
+
+# The NumPy twins of the arithmetic that Polars and NumPy compute alike.
+_RING_UFUNCS: dict[str, np.ufunc] = {"+": np.add, "-": np.subtract, "*": np.multiply}
+
+# a op b is b mirrored-op a.
+_MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 
 _COLUMN_KINDS = ("e", "n", "t")
 
@@ -129,6 +141,7 @@ def compile_expression(
         type=value.type,
         references=collect_references(tree),
         expr=value.clean(),
+        kernel=_result_kernel(value),
         constant_value=constant,
     )
 
@@ -138,13 +151,18 @@ def compile_expression(
 
 @dataclass(frozen=True, slots=True)
 class _Value:
-    """A compiled node: its type and either an exact constant or a Polars expression."""
+    """A compiled node: its type and either an exact constant or a Polars expression.
+
+    A node that is not constant also has ``kernel``, its NumPy twin, which holds inf where
+    the expression holds inf and NaN where it holds NaN or null.
+    """
 
     type: ExprType
     constant: Decimal | bool | None = None
     expr: pl.Expr | None = None
     dirty: bool = False  # may hold inf or NaN that must become null before use
     simple: bool = False  # a column or literal: cheap to repeat inside an expression
+    kernel: kernels.Kernel | None = None
 
     def polars(self) -> pl.Expr:
         """The value as a Polars expression (dirty values left as they are)."""
@@ -158,6 +176,29 @@ class _Value:
         """The value as a Polars expression in which inf and NaN have become null."""
         expr = self.polars()
         return expr.replace(_NON_FINITE, None) if self.dirty else expr
+
+    def numpy(self) -> kernels.Kernel:
+        """The value as a NumPy kernel (dirty values left as they are)."""
+        if isinstance(self.constant, bool):
+            return kernels.ConditionConstant(self.constant)
+        if self.constant is not None:
+            return kernels.constant(folding.to_float(self.constant))
+        if self.kernel is None:
+            raise AssertionError("a compiled value has a constant or a kernel")
+        return self.kernel
+
+    def numpy_clean(self) -> kernels.Kernel:
+        """The value as a NumPy kernel in which inf has become NaN (null)."""
+        kernel = self.numpy()
+        return kernels.Clean(kernels.as_number(kernel)) if self.dirty else kernel
+
+    def numbers(self, *, clean: bool = False) -> kernels.NumberKernel:
+        """The NUMBER value's kernel; ``clean`` as :meth:`numpy_clean`."""
+        return kernels.as_number(self.numpy_clean() if clean else self.numpy())
+
+    def condition(self) -> kernels.ConditionKernel:
+        """The BOOLEAN value's kernel."""
+        return kernels.as_condition(self.numpy())
 
     @property
     def clean_is_simple(self) -> bool:
@@ -190,12 +231,24 @@ def _let(
     return bound.struct.with_fields(result).struct.field("_result")
 
 
-def _number(expr: pl.Expr, *, dirty: bool = False) -> _Value:
-    return _Value(NUMBER, expr=expr, dirty=dirty)
+def _number(expr: pl.Expr, kernel: kernels.NumberKernel, *, dirty: bool = False) -> _Value:
+    return _Value(NUMBER, expr=expr, kernel=kernel, dirty=dirty)
 
 
-def _boolean(expr: pl.Expr) -> _Value:
-    return _Value(BOOLEAN, expr=expr)
+def _boolean(expr: pl.Expr, kernel: kernels.ConditionKernel) -> _Value:
+    return _Value(BOOLEAN, expr=expr, kernel=kernel)
+
+
+def _result_kernel(value: _Value) -> kernels.NumberKernel:
+    """The kernel of a whole expression: numbers, clean, never an input column itself."""
+    if isinstance(value.constant, bool):
+        return kernels.constant(1.0 if value.constant else 0.0)
+    if value.type is BOOLEAN:
+        return kernels.ConditionAsNumber(value.condition())
+    kernel = value.numbers(clean=True)
+    if value.constant is None and not kernels.owns(kernel):
+        return kernels.Copy(kernel)
+    return kernel
 
 
 def _truncated_remainder(fields: list[pl.Expr]) -> pl.Expr:
@@ -203,6 +256,19 @@ def _truncated_remainder(fields: list[pl.Expr]) -> pl.Expr:
     # |x| mod |y| is the same for floored and truncated division; the sign is the
     # dividend's. A zero divisor gives NaN, cleaned to null later.
     return dividend.sign() * (dividend.abs() % divisor.abs())
+
+
+def _truncated_remainder_by_scalar(dividend: pl.Expr, modulus: float) -> pl.Expr:
+    """``dividend % modulus`` exactly as Polars' ``%`` computes it for a scalar divisor.
+
+    Polars' float ``%`` is floored, ``x - m * floor(x * (1 / m))`` for a scalar ``m``, but
+    in a one-row frame it divides instead; writing the steps out keeps every frame alike.
+    ``dividend`` is a column or literal, so repeating it costs nothing.
+    """
+    magnitude = dividend.abs()
+    reciprocal = pl.lit(1.0 / modulus, dtype=pl.Float64)
+    quotient = (magnitude * reciprocal).floor()
+    return dividend.sign() * (magnitude - pl.lit(modulus, dtype=pl.Float64) * quotient)
 
 
 # --- the compiler ------------------------------------------------------------------------
@@ -259,7 +325,12 @@ class _Compiler:
 
     def column(self, name: str) -> _Value:
         # Cast so that integer columns (counts) join float arithmetic; a no-op on Float64.
-        return _Value(NUMBER, expr=pl.col(name).cast(pl.Float64), simple=True)
+        return _Value(
+            NUMBER,
+            expr=pl.col(name).cast(pl.Float64),
+            kernel=kernels.Column(name),
+            simple=True,
+        )
 
     def element(self, node: ElementRef) -> _Value:
         if node.disaggregation is not None:
@@ -343,10 +414,12 @@ class _Compiler:
         if node.op == "!":
             if isinstance(operand.constant, bool):
                 return _Value(BOOLEAN, constant=not operand.constant)
-            return _boolean(operand.polars().not_())
+            return _boolean(operand.polars().not_(), kernels.Not(operand.condition()))
         if isinstance(operand.constant, Decimal):
             return _Value(NUMBER, constant=operand.constant.copy_negate())
-        return _number(-operand.polars(), dirty=operand.dirty)
+        return _number(
+            -operand.polars(), kernels.Unary(np.negative, operand.numbers()), dirty=operand.dirty
+        )
 
     def binary(self, node: Binary) -> _Value:
         left = self.compile(node.left)
@@ -407,24 +480,43 @@ class _Compiler:
                 f'division by zero: the divisor of "{node.symbol}" is always 0',
                 "constant_division_by_zero",
             )
-        if node.op == "+":
-            return _number(left.polars() + right.polars(), dirty=True)
-        if node.op == "-":
-            return _number(left.polars() - right.polars(), dirty=True)
-        if node.op == "*":
-            return _number(left.polars() * right.polars(), dirty=True)
+        kernel: kernels.NumberKernel
+        if node.op in _RING_UFUNCS:
+            kernel = kernels.Binary(_RING_UFUNCS[node.op], left.numbers(), right.numbers())
+            if node.op == "+":
+                return _number(left.polars() + right.polars(), kernel, dirty=True)
+            if node.op == "-":
+                return _number(left.polars() - right.polars(), kernel, dirty=True)
+            return _number(left.polars() * right.polars(), kernel, dirty=True)
         # / % ^ can turn an inf or NaN operand into a finite result (1 / inf is 0, NaN ^ 0
         # is 1), so their operands are cleaned first.
         if node.op == "/":
-            return _number(left.clean() / right.clean(), dirty=True)
+            kernel = kernels.divide(left.numbers(clean=True), right.numbers(clean=True))
+            if isinstance(right.constant, Decimal):
+                # Polars divides a column by a scalar by multiplying with its reciprocal,
+                # except in a one-row frame, where it divides; say which, so that a unit's
+                # value never depends on how many units the frame holds.
+                reciprocal = 1.0 / folding.to_float(right.constant)
+                expr = left.clean() * pl.lit(reciprocal, dtype=pl.Float64)
+                return _number(expr, kernel, dirty=True)
+            return _number(left.clean() / right.clean(), kernel, dirty=True)
         if node.op == "^":
-            return _number(left.clean().pow(right.clean()), dirty=True)
-        remainder = _let(
-            [left.clean(), right.clean()],
-            [left.clean_is_simple, right.clean_is_simple],
-            _truncated_remainder,
+            kernel = kernels.power(left.numbers(clean=True), right.numbers(clean=True))
+            return _number(left.clean().pow(right.clean()), kernel, dirty=True)
+        simple = [left.clean_is_simple, right.clean_is_simple]
+        # _let binds a constant divisor as a struct field, a column, unless both sides are
+        # simple; Polars' % then divides instead of multiplying by the reciprocal.
+        scalar = right.constant if isinstance(right.constant, Decimal) and all(simple) else None
+        if scalar is not None:
+            # Polars' % by a scalar, spelled out for the reason given for "/" above.
+            modulus = abs(folding.to_float(scalar))
+            remainder = _truncated_remainder_by_scalar(left.clean(), modulus)
+        else:
+            remainder = _let([left.clean(), right.clean()], simple, _truncated_remainder)
+        kernel = kernels.remainder(
+            left.numbers(clean=True), right.numbers(clean=True), scalar_divisor=scalar is not None
         )
-        return _number(remainder, dirty=True)
+        return _number(remainder, kernel, dirty=True)
 
     def fold(self, node: Binary, left: Decimal, right: Decimal) -> Decimal:
         try:
@@ -440,18 +532,24 @@ class _Compiler:
     def comparison(self, node: Binary, left: _Value, right: _Value) -> _Value:
         if left.constant is not None and right.constant is not None:
             return _Value(BOOLEAN, constant=folding.compare(node.op, left.constant, right.constant))
-        a, b = left.clean(), right.clean()
-        if node.op == "<":
-            return _boolean(a < b)
-        if node.op == ">":
-            return _boolean(a > b)
-        if node.op == "<=":
-            return _boolean(a <= b)
-        if node.op == ">=":
-            return _boolean(a >= b)
-        if node.op == "==":
-            return _boolean(a == b)
-        return _boolean(a != b)
+        kernel = kernels.compare(node.op, left.numpy_clean(), right.numpy_clean())
+        a, b, op = left.clean(), right.clean(), node.op
+        if left.constant is not None:
+            # Polars (2.1) fails on "literal < column" when the column is stored as one
+            # repeated value, as an all-null column from a left join is: it gives one row,
+            # or raises in with_columns. "column > literal" is the same test and works.
+            a, b, op = b, a, _MIRRORED[op]
+        if op == "<":
+            return _boolean(a < b, kernel)
+        if op == ">":
+            return _boolean(a > b, kernel)
+        if op == "<=":
+            return _boolean(a <= b, kernel)
+        if op == ">=":
+            return _boolean(a >= b, kernel)
+        if op == "==":
+            return _boolean(a == b, kernel)
+        return _boolean(a != b, kernel)
 
     def logical(self, node: Binary, left: _Value, right: _Value) -> _Value:
         # Kleene logic lets one known side decide: false && x is false even when x is null.
@@ -462,8 +560,12 @@ class _Compiler:
                     return _Value(BOOLEAN, constant=decisive)
                 return other  # true && x is x, false || x is x
         if node.op == "&&":
-            return _boolean(left.polars() & right.polars())
-        return _boolean(left.polars() | right.polars())
+            return _boolean(
+                left.polars() & right.polars(), kernels.And(left.condition(), right.condition())
+            )
+        return _boolean(
+            left.polars() | right.polars(), kernels.Or(left.condition(), right.condition())
+        )
 
     # --- functions -----------------------------------------------------------------------
 
@@ -478,7 +580,10 @@ class _Compiler:
             is_null = node.name == "isNull"
             if arg.constant is not None:  # constants are never missing
                 return _Value(BOOLEAN, constant=not is_null)
-            return _boolean(arg.clean().is_null() if is_null else arg.clean().is_not_null())
+            return _boolean(
+                arg.clean().is_null() if is_null else arg.clean().is_not_null(),
+                kernels.is_null(arg.numpy(), dirty=arg.dirty, negate=not is_null),
+            )
         if node.name == "firstNonNull":
             return self.first_non_null(node, args)
         if node.name == "abs":
@@ -486,7 +591,9 @@ class _Compiler:
             self.require_argument(node, 0, arg, NUMBER)
             if isinstance(arg.constant, Decimal):
                 return _Value(NUMBER, constant=arg.constant.copy_abs())
-            return _number(arg.polars().abs(), dirty=arg.dirty)
+            return _number(
+                arg.polars().abs(), kernels.Unary(np.absolute, arg.numbers()), dirty=arg.dirty
+            )
         if node.name == "round":
             return self.round(node, args)
         raise AssertionError(f"unexpected function {node.name!r}")  # the parser checks names
@@ -532,7 +639,8 @@ class _Compiler:
             [condition.clean_is_simple, then.clean_is_simple, otherwise.clean_is_simple],
             choose,
         )
-        return _Value(then.type, expr=expr, dirty=then.dirty or otherwise.dirty)
+        kernel = kernels.choose(condition.condition(), then.numpy(), otherwise.numpy())
+        return _Value(then.type, expr=expr, kernel=kernel, dirty=then.dirty or otherwise.dirty)
 
     def extreme(self, node: Call, args: list[_Value]) -> _Value:
         for index, arg in enumerate(args):
@@ -559,7 +667,11 @@ class _Compiler:
             [arg.clean_is_simple for arg in variables],
             extreme_or_null,
         )
-        return _number(expr)
+        operands = [arg.numbers(clean=True) for arg in variables]
+        if constants:
+            operands.append(kernels.constant(folding.to_float(pick(constants))))
+        ufunc = np.maximum if node.name == "greatest" else np.minimum
+        return _number(expr, kernels.extreme(ufunc, operands))
 
     def first_non_null(self, node: Call, args: list[_Value]) -> _Value:
         wanted = args[0].type
@@ -581,7 +693,11 @@ class _Compiler:
                 break
         if len(reachable) == 1:
             return reachable[0]
-        return _Value(wanted, expr=pl.coalesce([arg.clean() for arg in reachable]))
+        return _Value(
+            wanted,
+            expr=pl.coalesce([arg.clean() for arg in reachable]),
+            kernel=kernels.first_non_null([arg.numpy_clean() for arg in reachable]),
+        )
 
     def round(self, node: Call, args: list[_Value]) -> _Value:
         value = args[0]
@@ -615,7 +731,8 @@ class _Compiler:
         )
         # Scaling by 10^digits can overflow a huge value; otherwise rounding keeps
         # finite values finite and inf and NaN as they were.
-        return _number(expr, dirty=value.dirty or digits > 0)
+        kernel = kernels.Round(value.numbers(), digits)
+        return _number(expr, kernel, dirty=value.dirty or digits > 0)
 
 
 def _article(noun: str) -> str:

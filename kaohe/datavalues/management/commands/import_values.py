@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.audit.models import Channel
 from kaohe.audit.services import Actor
+from kaohe.datavalues.excel import WORKBOOK_SUFFIXES, do_import_upload
 from kaohe.datavalues.importing import ENCODINGS, FORMATS
 from kaohe.datavalues.services import do_import_values
 
@@ -80,15 +82,24 @@ class Command(BaseCommand):
         # what earlier files wrote.
         with transaction.atomic():
             for path in paths:
-                summary = do_import_values(
-                    sys.stdin.buffer if path == STDIN else path,
-                    actor=actor,
-                    fmt=options["fmt"],
-                    encoding=options["encoding"],
-                    dry_run=options["dry_run"],
-                    stored_by=options["stored_by"],
-                    delete_empty=options["delete_empty"],
-                )
+                if path != STDIN and Path(path).suffix.lower() in WORKBOOK_SUFFIXES:
+                    # A filled-in Excel template: its own reader, the same write path.
+                    summary = do_import_upload(
+                        Path(path).read_bytes(),
+                        filename=path,
+                        actor=actor,
+                        dry_run=options["dry_run"],
+                    )
+                else:
+                    summary = do_import_values(
+                        sys.stdin.buffer if path == STDIN else path,
+                        actor=actor,
+                        fmt=options["fmt"],
+                        encoding=options["encoding"],
+                        dry_run=options["dry_run"],
+                        stored_by=options["stored_by"],
+                        delete_empty=options["delete_empty"],
+                    )
                 self.stdout.write(path if path != STDIN else _("标准输入 / standard input"))
                 for line in summary.lines():
                     self.stdout.write(f"  {line}")

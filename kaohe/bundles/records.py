@@ -1,0 +1,159 @@
+"""The plain data that validation takes in and gives back.
+
+In: :class:`ExistingState`, what the database already holds that a bundle may refer to.
+Out: a :class:`Bundle` of :class:`Record`, :class:`SchemeRecord` and :class:`TargetRecord`
+entries, ready for :mod:`kaohe.bundles.services` to write. :func:`scheme_document` lays a
+scheme's rows out the same way for a stored scheme and a loaded one, so the two compare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kaohe.engine.spec import IndicatorSpec, SchemeSpec
+
+
+@dataclass(frozen=True)
+class ExistingScheme:
+    """A scheme version already stored, as far as validation needs to know it."""
+
+    code: str
+    version: int
+    items: frozenset[str]
+    unit_kinds: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    used: bool = False  # an AssessmentRun refers to it
+    document: Mapping[str, Any] | None = None  # scheme_document() of the stored rows
+    spec_hash: str = ""  # scheme_hash() of the stored scheme, computed afresh
+
+
+@dataclass(frozen=True)
+class ExistingState:
+    """What the database already holds that a bundle may refer to (empty: a new database)."""
+
+    units: Mapping[str, str | None] = field(default_factory=dict)  # code → parent code
+    unit_kinds: Mapping[str, str] = field(default_factory=dict)  # code → kind
+    elements: frozenset[str] = frozenset()
+    datasets: frozenset[str] = frozenset()
+    indicators: Mapping[str, IndicatorSpec] = field(default_factory=dict)
+    schemes: Mapping[tuple[str, int], ExistingScheme] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where an entry came from."""
+
+    file: str
+    path: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One entry to upsert by code: model field values (without code and relations)."""
+
+    code: str
+    fields: dict[str, Any]
+    where: Where
+    parent: str | None = None  # units: the parent unit's code
+    unit: str | None = None  # officials: their unit's code
+    elements: tuple[str, ...] = ()  # datasets: element codes in order
+
+
+SCHEME_FIELDS = (
+    "name",
+    "name_en",
+    "period_type",
+    "total",
+    "unit_kinds",
+    "year_from",
+    "year_to",
+    "veto_grade",
+    "description",
+)
+ITEM_FIELDS = (
+    "code",
+    "name",
+    "name_en",
+    "section",
+    "sort_order",
+    "weight",
+    "rule_type",
+    "params",
+    "actual",
+    "target",
+    "direction",
+    "decimals",
+    "unit",
+    "description",
+)
+VETO_FIELDS = ("code", "name", "name_en", "condition", "sort_order")
+GRADE_FIELDS = ("code", "name", "name_en", "min_total")
+
+
+def scheme_document(
+    fields: Mapping[str, Any],
+    constants: Mapping[str, float],
+    rows: Mapping[str, Iterable[Mapping[str, Any]]],
+) -> dict[str, Any]:
+    """A scheme's own rows as comparable plain data; ``rows`` has items, vetoes and grades."""
+    grades = [{k: row[k] for k in GRADE_FIELDS} for row in rows["grades"]]
+    return {
+        "scheme": {k: fields[k] for k in SCHEME_FIELDS},
+        "constants": dict(sorted(constants.items())),
+        "items": [{k: row[k] for k in ITEM_FIELDS} for row in rows["items"]],
+        "vetoes": [{k: row[k] for k in VETO_FIELDS} for row in rows["vetoes"]],
+        "grades": sorted(grades, key=lambda g: (-g["min_total"], g["code"])),
+    }
+
+
+@dataclass(frozen=True)
+class SchemeRecord:
+    """A scheme version with all its rows, its engine spec and content hash."""
+
+    code: str
+    version: int
+    fields: dict[str, Any]
+    constants: dict[str, float]
+    items: list[dict[str, Any]]
+    vetoes: list[dict[str, Any]]
+    grades: list[dict[str, Any]]
+    spec: SchemeSpec
+    spec_hash: str
+    where: Where
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The rows as :func:`scheme_document` lays them out."""
+        rows = {"items": self.items, "vetoes": self.vetoes, "grades": self.grades}
+        return scheme_document(self.fields, self.constants, rows)
+
+
+@dataclass(frozen=True)
+class TargetRecord:
+    """One unit's target for one item of one scheme version in one year."""
+
+    scheme: str
+    version: int
+    item: str
+    unit: str
+    year: int
+    value: float
+    where: Where
+
+
+@dataclass
+class Bundle:
+    """A validated bundle, ready to write; units are ordered parents first."""
+
+    files: list[str]
+    units: list[Record] = field(default_factory=list)
+    elements: list[Record] = field(default_factory=list)
+    datasets: list[Record] = field(default_factory=list)
+    officials: list[Record] = field(default_factory=list)
+    indicators: list[Record] = field(default_factory=list)
+    schemes: list[SchemeRecord] = field(default_factory=list)
+    targets: list[TargetRecord] = field(default_factory=list)
