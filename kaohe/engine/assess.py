@@ -220,7 +220,7 @@ def assess(
     n = len(inputs.units)
     frames = _Columns(compiled, inputs)
     columns = frames.frame(0)
-    kinds, group = np.unique(np.asarray(inputs.kinds, dtype=object), return_inverse=True)
+    _, group = np.unique(np.asarray(inputs.kinds, dtype=object), return_inverse=True)
     group = group.astype(np.int64)
     previous = frames.frame(-1) if compiled.needs_previous_actuals else None
     outcomes: list[ItemOutcome] = []
