@@ -4,9 +4,11 @@ from rest_framework.routers import DefaultRouter
 
 from kaohe.assessments.api import AssessmentRunViewSet
 from kaohe.audit.api import AuditEntryViewSet
+from kaohe.datavalues.api import DataValueViewSet
 from kaohe.elements.api import DataElementViewSet, DataSetViewSet
 from kaohe.orgunits.api import OfficialViewSet, OrgUnitViewSet
 from kaohe.schemes.api import IndicatorViewSet, SchemeViewSet
+from kaohe.submissions.api import SubmissionViewSet
 
 router = DefaultRouter()
 router.register("units", OrgUnitViewSet, basename="unit")
@@ -17,5 +19,7 @@ router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("schemes", SchemeViewSet, basename="scheme")
 router.register("runs", AssessmentRunViewSet, basename="run")
 router.register("audit", AuditEntryViewSet, basename="audit")
+router.register("datavalues", DataValueViewSet, basename="datavalue")
+router.register("submissions", SubmissionViewSet, basename="submission")
 
 urlpatterns = router.urls

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "kaohe.datavalues",
     "kaohe.schemes",
     "kaohe.assessments",
+    "kaohe.submissions",
+    "kaohe.entry",
     "kaohe.web",
     "kaohe.demo",
 ]
@@ -147,16 +149,36 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Target-responsibility assessment: units, data, schemes and results.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "status"; each choice set gets a name of its own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "kaohe.assessments.models.RunStatus",
+        "SubmissionStatusEnum": "kaohe.submissions.models.Status",
+    },
 }
 
+# --- security (docs/deployment.md; `manage.py check --deploy` is clean in production) ------
+# Everywhere: no framing, no MIME sniffing, no full URLs (with run ids) in Referer headers to
+# other sites, cookies out of reach of scripts and of cross-site requests.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
+    # HTTPS only: cookies never travel in clear, browsers remember to use HTTPS for a year.
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = os.environ.get("KAOHE_SSL_REDIRECT", "1") == "1"
-    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_SECONDS = int(os.environ.get("KAOHE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # Behind the reverse proxy, which terminates TLS and must set (overwrite) this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Background work: recomputations go through this Redis (kaohe worker); empty: inline.
+KAOHE_REDIS_URL = os.environ.get("KAOHE_REDIS_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -9,5 +9,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/", include("kaohe.api_urls")),
     path("admin/", admin.site.urls),
+    path("entry/", include("kaohe.entry.urls")),
+    path("submissions/", include("kaohe.submissions.urls")),
+    path("results/", include("kaohe.assessments.urls")),
     path("", include("kaohe.web.urls")),
 ]

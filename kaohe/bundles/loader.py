@@ -333,6 +333,7 @@ class _Checker:
                 "period_type": data["period_type"],
                 "unit_kinds": list(data["unit_kinds"]),
                 "due_day": data.get("due_day", 3),
+                "lock_after_days": data.get("lock_after_days", 30),
             }
             elements = tuple(dict.fromkeys(data["elements"]))
             records.append(Record(entry.code, fields, entry.where(), elements=elements))

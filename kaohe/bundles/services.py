@@ -353,6 +353,12 @@ class _Writer:
                 counts.add(UNCHANGED)
         UnitTarget.objects.bulk_create(new, batch_size=500)
         UnitTarget.objects.bulk_update(changed, ["value"], batch_size=500)
+        touched = new + changed
+        if touched:
+            # Changed targets change scores: the draft runs they touch are recomputed on commit.
+            from kaohe.assessments.recompute import schedule_recompute
+
+            schedule_recompute({t.unit for t in touched}, years={t.year for t in touched})
 
 
 def _replace_rows(scheme: Scheme, record: SchemeRecord) -> None:

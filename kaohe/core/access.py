@@ -69,6 +69,10 @@ _BY_UNIT_PATH: Mapping[str, tuple[str, str]] = {
     "assessments.ItemResult": ("unit_result__unit__path", ADMIN),
     "assessments.IndicatorValue": ("unit__path", ADMIN),
     "accounts.Membership": ("unit__path", ADMIN),
+    # Submitting needs "change" over the unit; approving and returning "review"; unlocking
+    # "admin" (may_administer).
+    "submissions.Submission": ("unit__path", CHANGE),
+    "submissions.SubmissionEvent": ("submission__unit__path", CHANGE),
 }
 
 # Rows that belong to no unit: anybody with a role reads them, system administrators change them.

@@ -6,6 +6,7 @@ value created, changed or deleted, in the same transaction as the change.
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,12 +19,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaohe.assessments.recompute import schedule_recompute
 from kaohe.audit.models import AuditEntry
 from kaohe.audit.services import Actor, build_entry, record
 from kaohe.elements.models import DataElement
 from kaohe.engine.periods import Period as ParsedPeriod
 from kaohe.engine.periods import PeriodError, parse_period
 from kaohe.orgunits.models import OrgUnit
+from kaohe.submissions.services import is_locked, locked_values
 
 from .importing import (
     MAX_COMMENT,
@@ -249,6 +252,7 @@ def apply_clean_values(
     updates: list[DataValue] = []
     deletes: list[int] = []
     audit: list[AuditEntry] = []
+    changing: list[CleanValue] = []  # locked figures refuse these; unchanged ones pass
 
     for v in values:
         period = periods.get(v.period.code)
@@ -261,6 +265,7 @@ def apply_clean_values(
             else:
                 summary.deleted += 1
                 deletes.append(stored.pk)
+                changing.append(v)
                 audit.append(
                     build_entry(
                         actor, ACTION_DELETE, OBJECT_TYPE, v.key_text, _stored_snapshot(stored)
@@ -274,6 +279,7 @@ def apply_clean_values(
         after = _snapshot(v.value, comment, follow_up)
         if stored is None:
             summary.imported += 1
+            changing.append(v)
             creates.append(
                 DataValue(
                     element=v.element,
@@ -291,6 +297,7 @@ def apply_clean_values(
             summary.ignored += 1
         else:
             summary.updated += 1
+            changing.append(v)
             before = _stored_snapshot(stored)
             stored.value = v.value
             stored.stored_by = v.stored_by
@@ -300,6 +307,10 @@ def apply_clean_values(
             updates.append(stored)
             audit.append(build_entry(actor, ACTION_UPDATE, OBJECT_TYPE, v.key_text, before, after))
 
+    if problems := _lock_problems(changing, actor=actor, for_update=not dry_run):
+        summary.problems = problems
+        summary.imported = summary.updated = summary.ignored = summary.deleted = 0
+        return
     if dry_run:
         return
     DataValue.objects.bulk_create(creates, batch_size=_BATCH)
@@ -307,6 +318,25 @@ def apply_clean_values(
     for chunk in _chunks(deletes):
         DataValue.objects.filter(pk__in=chunk).delete()
     AuditEntry.objects.bulk_create(audit, batch_size=_BATCH)
+    if creates or updates or deletes:
+        schedule_recompute({v.unit for v in values}, {v.period for v in values})
+
+
+def _lock_problems(
+    values: list[CleanValue], *, actor: Actor, for_update: bool
+) -> list[ImportProblem]:
+    """One problem per value that would change a locked figure (approved, or past its lock
+    day; see :func:`kaohe.submissions.services.is_locked`)."""
+    locked = locked_values(
+        ((v.unit, v.period, v.element) for v in values), actor=actor, for_update=for_update
+    )
+    return [
+        ImportProblem(
+            v.row, "value", format_value(v.value) if v.value is not None else "", lock.reason
+        )
+        for v in values
+        if (lock := locked.get((v.unit.pk, v.period.code, v.element.pk)))
+    ]
 
 
 def do_import_values(
@@ -365,6 +395,15 @@ def _value_text(value: str | int | Decimal | bool | None) -> str:
     return str(value).strip()
 
 
+class Unchecked(enum.Enum):
+    """The type of :data:`UNCHECKED`: no optimistic-concurrency check is wanted."""
+
+    TOKEN = "unchecked"
+
+
+UNCHECKED = Unchecked.TOKEN
+
+
 def do_set_value(
     *,
     actor: Actor,
@@ -372,18 +411,21 @@ def do_set_value(
     period_code: str,
     unit_code: str,
     value: str | int | Decimal | bool,
-    comment: str = "",
-    follow_up: bool = False,
-    expected_last_updated: datetime | None = None,
+    comment: str | None = None,
+    follow_up: bool | None = None,
+    expected_last_updated: datetime | None | Unchecked = UNCHECKED,
 ) -> DataValue | None:
     """Store one data value (a web or API edit), with the same checks as an import.
 
     Raises :class:`DataValueError` (bilingual message) for an unknown code, a bad period, a
-    closed unit or an unfit value. With ``expected_last_updated`` (the ``last_updated`` the
-    editor saw, ``None`` meaning the editor saw no value) it is optimistic: if the stored value
-    has changed since, :class:`DataValueConflict` is raised and nothing is changed. Returns
+    closed unit or an unfit value. ``comment`` and ``follow_up`` left as ``None`` keep what is
+    stored. With ``expected_last_updated`` (the ``last_updated`` the editor saw, ``None``
+    meaning the editor saw no value) it is optimistic: if the stored value has changed since
+    (or appeared meanwhile), :class:`DataValueConflict` is raised and nothing is changed; left
+    out, no such check is made (a command-line or import edit). Returns
     the stored value, or ``None`` when a zero of an element whose zeros are not stored removed
-    the value (or there was none).
+    the value (or there was none). A locked figure (approved, or past its data set's lock day:
+    :func:`kaohe.submissions.services.is_locked`) raises DataValueError, naming the lock.
     """
     element = DataElement.objects.filter(code=element_code.strip()).first()
     if element is None:
@@ -412,19 +454,20 @@ def do_set_value(
         number = parse_value(text, element.value_type)
     except ValueProblem as exc:
         raise DataValueError(str(exc)) from None
-    comment = comment.strip()
-    if len(comment) > MAX_COMMENT:
+    comment = comment.strip() if comment is not None else None
+    if comment is not None and len(comment) > MAX_COMMENT:
         raise DataValueError(
             _("备注超过 {n} 个字符 / the comment is longer than {n} characters").format(
                 n=MAX_COMMENT
             )
         )
-    if expected_last_updated is not None and timezone.is_naive(expected_last_updated):
+    if isinstance(expected_last_updated, datetime) and timezone.is_naive(expected_last_updated):
         expected_last_updated = timezone.make_aware(expected_last_updated)
 
     key_text = f"{element.code}/{parsed.code}/{unit.code}"
-    after = _snapshot(number, comment, follow_up)
     with transaction.atomic():
+        if lock := is_locked(unit, parsed, element, actor=actor, for_update=True):
+            raise DataValueError(lock.reason)
         period = Period.objects.filter(code=parsed.code).first()
         stored = (
             DataValue.objects.select_for_update()
@@ -434,7 +477,12 @@ def do_set_value(
             else None
         )
         stored_at = stored.last_updated if stored is not None else None
-        if expected_last_updated is not None and stored_at != expected_last_updated:
+        if comment is None:
+            comment = stored.comment if stored is not None else ""
+        if follow_up is None:
+            follow_up = stored.follow_up if stored is not None else False
+        after = _snapshot(number, comment, follow_up)
+        if expected_last_updated is not UNCHECKED and stored_at != expected_last_updated:
             raise DataValueConflict(
                 stored=stored,
                 attempted_value=number,
@@ -445,6 +493,7 @@ def do_set_value(
             if stored is not None:
                 record(actor, ACTION_DELETE, OBJECT_TYPE, key_text, _stored_snapshot(stored))
                 stored.delete()
+                schedule_recompute([unit], [parsed])
             return None
         if stored is None:
             stored = DataValue.objects.create(
@@ -458,6 +507,7 @@ def do_set_value(
                 follow_up=follow_up,
             )
             record(actor, ACTION_CREATE, OBJECT_TYPE, key_text, None, after)
+            schedule_recompute([unit], [parsed])
             return stored
         if (stored.value, stored.comment, stored.follow_up) == (number, comment, follow_up):
             return stored
@@ -469,4 +519,5 @@ def do_set_value(
         stored.follow_up = follow_up
         stored.save(update_fields=UPDATED_FIELDS)
         record(actor, ACTION_UPDATE, OBJECT_TYPE, key_text, before, after)
+        schedule_recompute([unit], [parsed])
         return stored

@@ -28,7 +28,16 @@ class DataSetSerializer(serializers.ModelSerializer[DataSet]):
 
     class Meta:
         model = DataSet
-        fields = ["code", "name", "name_en", "period_type", "unit_kinds", "due_day", "elements"]
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "period_type",
+            "unit_kinds",
+            "due_day",
+            "lock_after_days",
+            "elements",
+        ]
 
 
 class DataElementViewSet(viewsets.ReadOnlyModelViewSet[DataElement]):

@@ -88,6 +88,11 @@ class DataSet(models.Model):
         default=3,
         help_text=_("期间结束后第几天内报送，如每月3日前"),
     )
+    lock_after_days = models.PositiveSmallIntegerField(
+        verbose_name=_("锁定期限（天）"),
+        default=30,
+        help_text=_("期间结束后满此天数，该期间的数据锁定，须由乡镇管理员解锁后才能修改"),
+    )
     elements = models.ManyToManyField(
         DataElement,
         verbose_name=_("数据元素"),

@@ -3,56 +3,28 @@ units. A URL added without a row here fails ``test_every_url_has_a_row_in_the_ma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .conftest import MARKERS, ROLES, World
+from .conftest import ROLES, World
+from .matrix import (
+    ANON,
+    AUDIT_READERS,
+    EVERYONE,
+    FORBIDDEN,
+    LOGGED_IN,
+    SEES,
+    WITH_A_ROLE,
+    Case,
+    api,
+    page,
+    statuses,
+)
 
 pytestmark = pytest.mark.django_db
-
-ANON = "anonymous"
-EVERYONE = frozenset(ROLES)
-LOGGED_IN = EVERYONE - {ANON}
-WITH_A_ROLE = LOGGED_IN - {"no_role"}
-SYSTEM = frozenset({"system_admin", "superuser"})
-AUDIT_READERS = SYSTEM | {"auditor"}
-COUNTY_WIDE = SYSTEM | {"county_viewer", "auditor"}
-# Who sees each village (and its unit, officials, results).
-SEES = {
-    "VA01": COUNTY_WIDE | {"township_admin", "reviewer", "reporter_a"},
-    "VB01": COUNTY_WIDE | {"township_admin", "reviewer", "reporter_b"},
-    "VZ01": COUNTY_WIDE | {"other_township_admin"},
-    "T01": COUNTY_WIDE | {"township_admin", "reviewer"},
-}
-# What must never appear in a response to each role: the villages it may not see.
-FORBIDDEN = {
-    role: [m for village, markers in MARKERS.items() if role not in SEES[village] for m in markers]
-    for role in ROLES
-}
-
-
-def statuses(ok: frozenset[str], refused: int, anonymous: int) -> dict[str, int]:
-    """200 for ``ok``, ``anonymous`` for the anonymous visitor, ``refused`` for the others."""
-    return {role: 200 if role in ok else anonymous if role == ANON else refused for role in ROLES}
-
-
-def page(ok: frozenset[str], refused: int = 404) -> dict[str, int]:
-    return statuses(ok, refused, anonymous=302)  # pages send visitors to the login page
-
-
-def api(ok: frozenset[str], refused: int = 404) -> dict[str, int]:
-    return statuses(ok, refused, anonymous=403)
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str  # the URL's name, namespace included
-    url: Callable[[World], str]
-    expect: dict[str, int]
 
 
 def _run(w: World) -> int:
@@ -129,6 +101,23 @@ CASES = [
 ]
 
 
+def all_cases() -> list[Case]:
+    """These rows, and the ``CASES`` of every ``tests/access/cases_*.py`` module: each app that
+    adds pages keeps its rows in a module of its own."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    cases = list(CASES)
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if module.name.startswith("cases_"):
+            cases += importlib.import_module(f"{__package__}.{module.name}").CASES
+    return cases
+
+
+ALL_CASES = all_cases()
+
+
 def _url_names(patterns: list[URLPattern | URLResolver], namespace: str = "") -> Iterator[str]:
     for entry in patterns:
         if isinstance(entry, URLResolver):
@@ -141,7 +130,7 @@ def _url_names(patterns: list[URLPattern | URLResolver], namespace: str = "") ->
 def test_every_url_has_a_row_in_the_matrix() -> None:
     # The Django admin is left out: it is only for superusers, and is tested on its own below.
     names = {n for n in _url_names(get_resolver().url_patterns) if not n.startswith("admin:")}
-    assert names == {case.name for case in CASES}
+    assert names == {case.name for case in ALL_CASES}
 
 
 def client_for(world: World, role: str) -> Client:
@@ -163,7 +152,7 @@ def test_each_role_gets_the_status_of_the_matrix_and_no_other_villages_data(
 ) -> None:
     client = client_for(world, role)
     wrong, leaks = [], []
-    for case in CASES:
+    for case in ALL_CASES:
         url = case.url(world)
         response = client.get(url)
         if response.status_code != case.expect[role]:

@@ -199,3 +199,21 @@ def test_a_zero_of_an_element_whose_zeros_are_not_stored_removes_the_value(
     assert entry.before == {"value": "6", "comment": "", "follow_up": False}
     assert set_migrants(0) is None
     assert AuditEntry.objects.count() == 2
+
+
+def test_an_edit_without_a_comment_keeps_the_stored_comment_and_flag(town: Township) -> None:
+    set_births(3, comment="含双胞胎", follow_up=True)
+    saved = set_births(4)
+    assert saved is not None
+    assert (saved.value, saved.comment, saved.follow_up) == (4, "含双胞胎", True)
+
+
+def test_an_edit_made_on_an_empty_cell_conflicts_when_a_value_appeared_meanwhile(
+    town: Township,
+) -> None:
+    # Two clerks open the empty cell; the first saves 3, the second, who saw nothing, is refused.
+    set_births(3)
+    with pytest.raises(DataValueConflict) as refused:
+        set_births(5, expected_last_updated=None)
+    assert refused.value.stored is not None and refused.value.stored.value == 3
+    assert DataValue.objects.get(element__code="BIRTHS", unit__code="V01").value == 3

@@ -1,0 +1,14 @@
+"""Result pages and exports (URL names under the "results" namespace, mounted at /results/)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "results"
+
+urlpatterns = [
+    path("<int:run_id>/ranking.csv", views.ranking_csv, name="ranking-csv"),
+    path("<int:run_id>/ranking.xlsx", views.ranking_xlsx, name="ranking-xlsx"),
+    path("<int:run_id>/items.csv", views.items_csv, name="items-csv"),
+    path("<int:run_id>/items.xlsx", views.items_xlsx, name="items-xlsx"),
+]
