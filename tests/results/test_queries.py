@@ -1,0 +1,48 @@
+"""Committed query-count baselines of the busy result pages: a fixed number of queries whatever
+the number of units and items (twenty villages × fifteen items here), so an N+1 fails here."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+# Change only on purpose, with the reason in the commit message.
+BASELINES = {
+    "home": 4,
+    "ranking": 6,
+    "unit explanation": 7,
+    "review queue": 8,
+}
+
+
+@pytest.fixture
+def client() -> Client:
+    user = User.objects.create_superuser("counter", password="a-long-password-1")
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def queries_of(client: Client, url: str) -> int:
+    client.get(url)  # warm caches that are not per request (content types, translations)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries)
+
+
+def test_the_busy_result_pages_keep_their_query_counts(demo_runs: dict, client: Client) -> None:
+    run = demo_runs[2006]
+    urls = {
+        "home": "/",
+        "ranking": f"/results/{run.pk}/",
+        "unit explanation": f"/results/{run.pk}/V11/",
+        "review queue": "/submissions/",
+    }
+    counted = {label: queries_of(client, url) for label, url in urls.items()}
+    assert counted == BASELINES
