@@ -3,8 +3,10 @@
 Chinese is the source language; kaohe/locale/en/LC_MESSAGES/django.po holds the English. The
 compiled django.mo is committed because CI machines may lack GNU gettext, so these tests check
 that it was rebuilt after the last edit of the .po. After changing a translatable string:
-    python manage.py makemessages -l en --ignore='.venv/*' --ignore='node_modules/*'
+    python manage.py makemessages -l en --ignore='.venv/*' --ignore='node_modules/*' --ignore='tests/*'
     (fill in every msgstr)  python manage.py compilemessages
+Every string of every template under kaohe/**/templates and of every gettext call in kaohe/**.py
+must have a translation: the tests below read them as makemessages does, without GNU gettext.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils.translation.template import templatize
 
-LOCALE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
-TEMPLATES = Path(settings.BASE_DIR) / "web" / "templates"
+SOURCE = Path(settings.BASE_DIR)  # the kaohe package
+LOCALE = SOURCE / "locale" / "en" / "LC_MESSAGES"
+TEMPLATES = SOURCE / "web" / "templates"
 RESULTS_PAGES = (
     "web/base.html",
     "web/home.html",
@@ -144,15 +148,176 @@ def test_translations_keep_exactly_the_placeholders_of_their_source(po: list[Ent
                 assert set(placeholder.findall(text)) == wanted, (e.msgid, text)
 
 
+# --- the strings of the source, read as makemessages reads them -------------------------------
+
+# (msgctxt, msgid, msgid_plural): the key of one message of the catalogue.
+Key = tuple[str | None, str, str | None]
+
+
+@dataclass(frozen=True)
+class Found:
+    """One translatable string of the source, and where it is."""
+
+    key: Key
+    where: str
+
+    def __str__(self) -> str:
+        context, msgid, _plural = self.key
+        return f"{self.where}: {msgid!r}" + (f" (context {context!r})" if context else "")
+
+
+# The keywords makemessages gives xgettext for Python (Django's own and xgettext's defaults):
+# name -> (index of msgctxt or None, index of msgid, index of msgid_plural or None).
+_KEYWORDS: dict[str, tuple[int | None, int, int | None]] = {
+    **dict.fromkeys(("_", "gettext", "gettext_lazy", "gettext_noop"), (None, 0, None)),
+    **dict.fromkeys(("ngettext", "ngettext_lazy"), (None, 0, 1)),
+    **dict.fromkeys(("pgettext", "pgettext_lazy"), (0, 1, None)),
+    **dict.fromkeys(("npgettext", "npgettext_lazy"), (0, 1, 2)),
+}
+# What django.utils.translation.template.templatize turns a template's translate and
+# blocktranslate tags (and _("...") constants) into: one call a line, each string a literal.
+_LITERAL = r"""u?(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
+_TEMPLATE_CALL = re.compile(
+    rf"(?<![\w.])(_|gettext|pgettext|ngettext|npgettext)\(\s*"
+    rf"({_LITERAL}(?:\s*,\s*{_LITERAL})*)\s*(?:,\s*count\s*)?\)"
+)
+
+
+def _key(spec: tuple[int | None, int, int | None], args: list[str | None]) -> Key | None:
+    context, msgid, plural = (
+        None if i is None else args[i] if i < len(args) else None for i in spec
+    )
+    if msgid is None or (spec[0] is not None and context is None):
+        return None  # not a literal: xgettext skips it too
+    if spec[2] is not None and plural is None:
+        return None
+    return context, msgid, plural
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(SOURCE.parent) if path.is_relative_to(SOURCE.parent) else path)
+
+
+def template_strings(path: Path) -> list[Found]:
+    """The messages makemessages takes from the template at ``path``."""
+    found = []
+    code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+    where = _shown(path)
+    for call in _TEMPLATE_CALL.finditer(code):
+        name, literals = call.groups()
+        args = list(ast.literal_eval(f"({literals},)"))
+        if (key := _key(_KEYWORDS[name], args)) is not None:
+            line = code.count("\n", 0, call.start()) + 1  # templatize keeps the lines
+            found.append(Found(key, f"{where}:{line}"))
+    return found
+
+
+def python_strings(path: Path) -> list[Found]:
+    """The messages makemessages takes from the Python module at ``path``: the calls of a
+    gettext function whose strings are literals."""
+    found = []
+    where = _shown(path)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name not in _KEYWORDS:
+            continue
+        args = [
+            a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
+            for a in node.args
+        ]
+        if (key := _key(_KEYWORDS[name], args)) is not None:
+            line = node.args[_KEYWORDS[name][1]].lineno  # the msgid's, as in the .po
+            found.append(Found(key, f"{where}:{line}"))
+    return found
+
+
+def _templates() -> list[Path]:
+    return sorted(
+        p
+        for folder in SOURCE.rglob("templates")
+        if folder.is_dir()
+        for p in folder.rglob("*")
+        if p.suffix in {".html", ".txt"} and p.is_file()
+    )
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in SOURCE.rglob("*.py") if "node_modules" not in p.parts)
+
+
+def translated(po: list[Entry]) -> set[Key]:
+    """The messages msgfmt compiles from ``po``: translated, and not fuzzy."""
+    return {
+        (e.msgctxt, e.msgid, e.msgid_plural)
+        for e in po
+        if e.msgid and "fuzzy" not in e.flags and e.msgstr and all(e.msgstr.values())
+    }
+
+
+def _untranslated(found: list[Found], po: list[Entry]) -> list[str]:
+    known = translated(po)
+    return sorted({str(f) for f in found if f.key not in known})
+
+
 def test_every_string_of_the_results_pages_is_in_the_catalogue(po: list[Entry]) -> None:
-    tag = re.compile(r"""\{%\s*(?:translate|trans)\s+(?:"([^"]*)"|'([^']*)')""")
-    known = {e.msgid for e in po}
+    found = []
     for name in RESULTS_PAGES:
-        text = (TEMPLATES / name).read_text(encoding="utf-8")
-        found = [double or single for double, single in tag.findall(text)]
-        assert found, name
-        for msgid in found:
-            assert msgid in known, f"{name}: {msgid}; {REBUILD}"
+        page = template_strings(TEMPLATES / name)
+        assert page, name
+        found += page
+    missing = _untranslated(found, po)
+    assert missing == [], f"{REBUILD}; without English:\n" + "\n".join(missing)
+
+
+def test_every_string_of_every_template_is_in_the_catalogue(po: list[Entry]) -> None:
+    templates = _templates()
+    assert TEMPLATES / "web" / "base.html" in templates
+    found = [f for path in templates for f in template_strings(path)]
+    # The reading itself works: a plain tag, a blocktranslate with a value, and a plural.
+    keys = {f.key for f in found}
+    assert (None, "名次", None) in keys
+    assert (None, "第 %(number)s / %(pages)s 页", None) in keys
+    assert any(plural is not None for _context, _msgid, plural in keys)
+    missing = _untranslated(found, po)
+    assert missing == [], f"{REBUILD}; without English:\n" + "\n".join(missing)
+
+
+def test_every_gettext_call_of_the_code_is_in_the_catalogue(po: list[Entry]) -> None:
+    found = [f for path in _modules() for f in python_strings(path)]
+    assert len(found) > 100
+    assert (None, "简体中文", None) in {f.key for f in found}  # settings.LANGUAGES
+    missing = _untranslated(found, po)
+    assert missing == [], f"{REBUILD}; without English:\n" + "\n".join(missing)
+
+
+def test_reading_the_source_finds_what_makemessages_finds(tmp_path: Path) -> None:
+    template = tmp_path / "page.html"
+    template.write_text(
+        '{% load i18n %}<p title="{% translate \'标题\' %}">{% translate "名次" context "表头" %}'
+        "{% blocktranslate trimmed count n=rows with who=user %}\n  共 {{ n }} 行，{{ who }}\n"
+        "{% plural %}共 {{ n }} 行，{{ who }}{% endblocktranslate %}50%</p>",
+        encoding="utf-8",
+    )
+    module = tmp_path / "module.py"
+    module.write_text(
+        "from django.utils.translation import gettext_lazy as _, ngettext, pgettext\n"
+        "A = _('甲 / a' ' {n}')\nB = ngettext('一个', '多个', 2)\nC = pgettext('月份', '五')\n"
+        "D = _(f'{A}')\nE = print('不是')\n",
+        encoding="utf-8",
+    )
+    assert [f.key for f in template_strings(template)] == [
+        (None, "标题", None),
+        ("表头", "名次", None),
+        (None, "共 %(n)s 行，%(who)s", "共 %(n)s 行，%(who)s"),
+    ]
+    assert [f.key for f in python_strings(module)] == [
+        (None, "甲 / a {n}", None),
+        (None, "一个", "多个"),
+        ("月份", "五", None),
+    ]
 
 
 @pytest.mark.django_db
