@@ -1,0 +1,1 @@
+"""The main journeys through Kaohe's pages in a real browser: Playwright driving Chromium."""
