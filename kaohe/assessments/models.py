@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaohe.engine.spec import Direction
+
 
 class RunStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -239,3 +241,65 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_code}={self.value}"
+
+
+class AreaIndicatorValue(models.Model):
+    """An indicator of all the run's units taken together (the township's own figure), with the
+    default target of the item scoring it, if any."""
+
+    run = models.ForeignKey(
+        AssessmentRun,
+        verbose_name=_("考核计算"),
+        on_delete=models.CASCADE,
+        related_name="area_indicator_values",
+    )
+    indicator_code = models.CharField(
+        verbose_name=_("指标代码"),
+        max_length=50,
+    )
+    sort_order = models.IntegerField(
+        verbose_name=_("排序"),
+        default=0,
+    )
+    value = models.FloatField(
+        verbose_name=_("值"),
+        null=True,
+        blank=True,
+        help_text=_("由各单位的分子、分母分别合计后重新计算，不是各单位比率的平均"),
+    )
+    target = models.FloatField(
+        verbose_name=_("目标值"),
+        null=True,
+        blank=True,
+        help_text=_("实际值为该指标的考核项目的默认目标"),
+    )
+    direction = models.CharField(
+        verbose_name=_("方向"),
+        max_length=10,
+        choices=[(Direction.HIGHER.value, _("越高越好")), (Direction.LOWER.value, _("越低越好"))],
+        blank=True,
+        help_text=_("与目标比较的方向；无目标时为空"),
+    )
+
+    class Meta:
+        verbose_name = _("全镇指标值")
+        verbose_name_plural = _("全镇指标值")
+        ordering = ["run", "sort_order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "indicator_code"], name="area_indicator_value_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_code}={self.value}"
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the value reaches the target (≥, or ≤ where lower is better); None when
+        either is missing."""
+        if self.value is None or self.target is None:
+            return None
+        if self.direction == Direction.LOWER.value:
+            return self.value <= self.target
+        return self.value >= self.target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,16 +20,18 @@ from kaohe.engine.assess import (
     AssessmentInputs,
     AssessmentResult,
     CompiledScheme,
+    area_indicators,
     assess,
     compile_scheme,
 )
 from kaohe.engine.periods import Period, PeriodType, make_period
 from kaohe.engine.rounding import round_half_up
+from kaohe.engine.spec import ItemSpec
 from kaohe.orgunits.models import OrgUnit
 from kaohe.schemes.models import Scheme, UnitTarget
 from kaohe.schemes.specs import element_specs, scheme_spec
 
-from .models import AssessmentRun, IndicatorValue, ItemResult, UnitResult
+from .models import AreaIndicatorValue, AssessmentRun, IndicatorValue, ItemResult, UnitResult
 
 
 class AssessmentError(ValueError):
@@ -268,6 +271,45 @@ def _store_results(
                 )
             )
     IndicatorValue.objects.bulk_create(indicator_rows, batch_size=2000)
+    _store_area_indicators(run, prepared)
+
+
+def _store_area_indicators(run: AssessmentRun, prepared: PreparedAssessment) -> None:
+    """The run's indicators for all its units together, each beside the default target of the
+    item whose actual is exactly ``N{CODE}`` (the first such item in scheme order), and listed
+    in the order of those items (indicators no item scores alone come last)."""
+    spec = prepared.compiled.spec
+    scored_by: dict[str, tuple[int, ItemSpec]] = {}
+    for position, item in enumerate(spec.items):
+        code = _indicator_read(item.actual)
+        if code is not None:
+            scored_by.setdefault(code, (position, item))
+    values = area_indicators(prepared.compiled, prepared.inputs)
+    rows = []
+    for index, indicator in enumerate(spec.indicators):
+        position, item = scored_by.get(indicator.code, (len(spec.items) + index, None))
+        target = item.target if item is not None else None
+        rows.append(
+            AreaIndicatorValue(
+                run=run,
+                indicator_code=indicator.code,
+                sort_order=position,
+                value=values.get(indicator.code),
+                target=target,
+                direction=item.direction.value if item is not None and target is not None else "",
+            )
+        )
+    AreaIndicatorValue.objects.bulk_create(rows)
+
+
+# An item's actual that reads one indicator and nothing else.
+_INDICATOR_ONLY = re.compile(r"N\{([^{}\s]+)\}")
+
+
+def _indicator_read(actual: str) -> str | None:
+    """``CODE`` when an item's actual is exactly ``N{CODE}``, else None."""
+    match = _INDICATOR_ONLY.fullmatch(actual.strip())
+    return match.group(1) if match else None
 
 
 def latest_run(scheme: Scheme, year: int) -> AssessmentRun | None:

@@ -43,6 +43,7 @@ __all__ = [
     "AssessmentResult",
     "CompiledScheme",
     "SchemeError",
+    "area_indicators",
     "assess",
     "compile_scheme",
     "scheme_fingerprint",
@@ -276,6 +277,41 @@ def assess(
         inputs_hash=_inputs_hash(inputs, columns),
         scheme_hash=scheme_hash or scheme_fingerprint(spec),
     )
+
+
+# The one row standing for all units together in :func:`area_indicators`.
+_AREA = "*"
+
+
+def area_indicators(compiled: CompiledScheme, inputs: AssessmentInputs) -> dict[str, float | None]:
+    """Every indicator of the scheme for all of ``inputs``' units taken together.
+
+    Rates of an area are recomputed from summed numerators and denominators, never averaged:
+    each element is aggregated over the period per unit first (as for a unit, previous periods
+    included for ``.periodOffset(-1)``), then summed across the units that have a value (all
+    missing → missing), and the indicator formulas are evaluated on that one row exactly as for
+    a unit (rounded half-up to the indicator's decimals; a zero denominator → ``None``).
+
+    Aggregating before summing matters for stocks: the sum of each unit's last figure is the
+    area's stock even when a unit's latest report is older than another's.
+    """
+    summed: dict[int, ValueCube] = {}
+    for offset, cube in inputs.cubes.items():
+        per_unit = aggregate_cube(cube, compiled.element_codes)
+        data = np.full((len(cube.elements), 1, 1), np.nan, dtype=np.float64)
+        for index, element in enumerate(cube.elements):
+            values = per_unit.get(element.code)
+            if values is not None and not np.isnan(values).all():
+                data[index, 0, 0] = np.nansum(values)
+        # One period: aggregating a single period over time leaves it as it is.
+        summed[offset] = ValueCube((_AREA,), cube.elements, (_AREA,), data)
+    area = AssessmentInputs(units=(_AREA,), kinds=(_AREA,), cubes=summed)
+    columns = _Columns(compiled, area).frame(0)
+    result: dict[str, float | None] = {}
+    for indicator in compiled.spec.indicators:
+        value = float(columns[f"n:{indicator.code}"][0])
+        result[indicator.code] = value if np.isfinite(value) else None
+    return result
 
 
 def _codes_per_unit(marks: Sequence[tuple[str, npt.NDArray[np.bool_]]], n: int) -> pl.Series:

@@ -38,12 +38,18 @@ class QueueFilterForm(forms.Form):
     )
 
     def __init__(
-        self, data: Mapping[str, Any] | None, *, datasets: QuerySet[DataSet], **kwargs: Any
+        self,
+        data: Mapping[str, Any] | None,
+        *,
+        datasets: QuerySet[DataSet],
+        default_status: str = DEFAULT_STATUS,
+        **kwargs: Any,
     ) -> None:
         """``datasets``: the data sets the user may see. With no ``status`` in ``data`` the
-        form asks for the submissions waiting for review."""
+        form asks for ``default_status`` (a reviewer: what waits for review; a reporter: all
+        of their own, so a returned submission is in sight)."""
         params = dict(data.items()) if data is not None else {}
-        params.setdefault("status", DEFAULT_STATUS)
+        params.setdefault("status", default_status)
         super().__init__(params, **kwargs)
         field = self.fields["dataset"]
         assert isinstance(field, forms.ChoiceField)

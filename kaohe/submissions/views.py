@@ -31,7 +31,7 @@ from kaohe.core.access import (
 from kaohe.elements.models import DataSet
 from kaohe.orgunits.models import OrgUnit
 
-from .filtersets import QueueFilterForm
+from .filtersets import DEFAULT_STATUS, QueueFilterForm
 from .models import EventAction, Status, Submission
 from .services import (
     Outcome,
@@ -69,7 +69,10 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _queue_context(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
     datasets = restrict(DataSet.objects.all(), request.user)
-    form = QueueFilterForm(params, datasets=datasets)
+    reviews = restrict(Submission.objects.all(), request.user, REVIEW).exists()
+    form = QueueFilterForm(
+        params, datasets=datasets, default_status=DEFAULT_STATUS if reviews else ""
+    )
     page = Paginator(form.filter(_visible(request)), QUEUE_PAGE_SIZE).get_page(params.get("page"))
     waiting = [s.pk for s in page if s.status == Status.SUBMITTED]
     reviewable = set(

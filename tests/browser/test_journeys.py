@@ -350,7 +350,7 @@ def test_a_clerk_cannot_open_another_villages_pages_by_editing_the_address(
     # 孙楼村 is V03: she types its code into the address of her own grid.
     refused = clerk.goto(own_grid.replace("/V02/", "/V03/"))
     assert refused is not None and refused.status == 404
-    expect(clerk.get_by_role("heading", level=1)).to_have_text("Not Found")
+    expect(clerk.get_by_role("heading", level=1)).to_have_text("页面不存在")
     expect(clerk.locator("body")).not_to_contain_text("孙楼村")
     shot(clerk, "other-village-grid-refused")
 

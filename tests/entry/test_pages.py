@@ -194,3 +194,22 @@ def test_a_unit_of_a_kind_without_data_sets_is_not_offered(place: Place) -> None
     text = client_of(place.admin).get("/entry/").content.decode()
 
     assert "卫生院" not in text
+
+
+def test_a_reporter_submits_a_month_from_the_year_grid(place: Place, clerk: Client) -> None:
+    from kaohe.submissions.models import Submission
+
+    text = clerk.get(grid_url("2026")).content.decode()
+    submit = text[text.index('action="/submissions/submit/"') :]
+    assert 'name="dataset" value="FP_MONTHLY"' in submit
+    assert 'name="unit" value="V01"' in submit
+    assert '<option value="202603">' in submit
+
+    store("BIRTHS", "202603", "2")
+    response = clerk.post(
+        "/submissions/submit/", {"dataset": "FP_MONTHLY", "unit": "V01", "period": "202603"}
+    )
+
+    assert response.status_code == 302
+    submission = Submission.objects.get(unit__code="V01", period__code="202603")
+    assert submission.status == "submitted"
