@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from kaohe.assessments.api import AssessmentRunViewSet
 from kaohe.audit.api import AuditEntryViewSet
+from kaohe.contracts.api import ContractViewSet
 from kaohe.datavalues.api import DataValueViewSet
 from kaohe.elements.api import DataElementViewSet, DataSetViewSet
 from kaohe.orgunits.api import OfficialViewSet, OrgUnitViewSet
@@ -21,5 +22,6 @@ router.register("runs", AssessmentRunViewSet, basename="run")
 router.register("audit", AuditEntryViewSet, basename="audit")
 router.register("datavalues", DataValueViewSet, basename="datavalue")
 router.register("submissions", SubmissionViewSet, basename="submission")
+router.register("contracts", ContractViewSet, basename="contract")
 
 urlpatterns = router.urls

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kaohe.elements",
     "kaohe.datavalues",
     "kaohe.schemes",
+    "kaohe.contracts",
     "kaohe.assessments",
     "kaohe.submissions",
     "kaohe.entry",
@@ -153,6 +154,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "kaohe.assessments.models.RunStatus",
         "SubmissionStatusEnum": "kaohe.submissions.models.Status",
+        "ContractStatusEnum": "kaohe.contracts.models.ContractStatus",
     },
 }
 

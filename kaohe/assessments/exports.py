@@ -100,6 +100,16 @@ ITEM_COLUMNS = (
 )
 
 
+INDICATOR_COLUMNS = (
+    Column(gettext_lazy("指标代码"), 16),
+    Column(gettext_lazy("指标"), 28),
+    Column(gettext_lazy("实际值"), 10, MONEY_LIKE),
+    Column(gettext_lazy("单位"), 6),
+    Column(gettext_lazy("目标"), 10),
+    Column(gettext_lazy("完成情况"), 10),
+)
+
+
 def _english() -> bool:
     return (get_language() or "").startswith("en")
 
@@ -177,6 +187,38 @@ def items_table(run: AssessmentRun, items: QuerySet[ItemResult]) -> Table:
         sheet=_("项目得分"),
         filename=_stem(run, "items"),
         columns=ITEM_COLUMNS,
+        rows=rows(),
+    )
+
+
+def indicators_table(run: AssessmentRun, values: Iterable[Any]) -> Table:
+    """The area's indicators against their targets (``values`` from
+    :func:`kaohe.assessments.selectors.area_indicators`, for a user who sees the whole run)."""
+    english = _english()
+    met, not_met = _("完成"), _("未完成")
+
+    def rows() -> Iterator[list[Cell]]:
+        for v in values:
+            target = ""
+            if v.target is not None:
+                sign = "≤" if v.direction == "lower" else "≥"
+                target = f"{sign}{v.target:g}"
+            state = "" if v.met is None else (met if v.met else not_met)
+            name = (v.name_en or v.name) if english else v.name
+            yield [
+                v.indicator_code,
+                name or v.indicator_code,
+                v.value,
+                v.unit_label or "",
+                target,
+                state,
+            ]
+
+    return Table(
+        title=_title(run, _("全镇指标")),
+        sheet=_("全镇指标"),
+        filename=_stem(run, "indicators"),
+        columns=INDICATOR_COLUMNS,
         rows=rows(),
     )
 

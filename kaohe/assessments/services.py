@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from kaohe.audit.services import Actor, build_entry
+from kaohe.contracts.models import ContractStatus, ContractTarget
 from kaohe.datavalues.models import DataValue
 from kaohe.elements.models import DataElement, DataSet
 from kaohe.engine.aggregate import ValueCube
@@ -156,6 +157,16 @@ def _read_targets(scheme: Scheme, year: int, unit_index: dict[int, int]) -> dict
         "item__code", "unit_id", "value"
     )
     for item_code, unit_id, value in rows:
+        if unit_id not in unit_index:
+            continue
+        array = targets.setdefault(item_code, np.full(len(unit_index), np.nan))
+        array[unit_index[unit_id]] = value
+    # A signed contract's targets win over UnitTarget; amended versions are superseded, so the
+    # signed one is the latest.
+    signed = ContractTarget.objects.filter(
+        contract__scheme=scheme, contract__year=year, contract__status=ContractStatus.SIGNED
+    ).values_list("item__code", "contract__unit_id", "value")
+    for item_code, unit_id, value in signed:
         if unit_id not in unit_index:
             continue
         array = targets.setdefault(item_code, np.full(len(unit_index), np.nan))

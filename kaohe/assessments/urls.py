@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:run_id>/ranking.xlsx", views.ranking_xlsx, name="ranking-xlsx"),
     path("<int:run_id>/items.csv", views.items_csv, name="items-csv"),
     path("<int:run_id>/items.xlsx", views.items_xlsx, name="items-xlsx"),
+    path("<int:run_id>/indicators.csv", views.indicators_csv, name="indicators-csv"),
+    path("<int:run_id>/indicators.xlsx", views.indicators_xlsx, name="indicators-xlsx"),
 ]

@@ -10,6 +10,7 @@ from kaohe.core.access import restrict
 
 from . import exports
 from .models import AssessmentRun, ItemResult, UnitResult
+from .selectors import area_indicators, sees_whole_run
 
 
 def _visible_run(request: HttpRequest, run_id: int) -> AssessmentRun:
@@ -45,6 +46,14 @@ def _items(request: HttpRequest, run_id: int) -> exports.Table:
     return exports.items_table(run, items)
 
 
+def _indicators(request: HttpRequest, run_id: int) -> exports.Table:
+    run = _visible_run(request, run_id)
+    # The area figures sum every unit of the run: only for those who may see them all.
+    if not sees_whole_run(request.user, run):
+        raise Http404
+    return exports.indicators_table(run, area_indicators(run))
+
+
 @login_required
 def ranking_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
     return exports.csv_response(_ranking(request, run_id))
@@ -63,3 +72,13 @@ def items_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
 @login_required
 def items_xlsx(request: HttpRequest, run_id: int) -> FileResponse:
     return exports.xlsx_response(_items(request, run_id))
+
+
+@login_required
+def indicators_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
+    return exports.csv_response(_indicators(request, run_id))
+
+
+@login_required
+def indicators_xlsx(request: HttpRequest, run_id: int) -> FileResponse:
+    return exports.xlsx_response(_indicators(request, run_id))

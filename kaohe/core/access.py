@@ -73,6 +73,10 @@ _BY_UNIT_PATH: Mapping[str, tuple[str, str]] = {
     # "admin" (may_administer).
     "submissions.Submission": ("unit__path", CHANGE),
     "submissions.SubmissionEvent": ("submission__unit__path", CHANGE),
+    # Contracts are drawn up and signed by the township: every change needs "admin".
+    "contracts.Contract": ("unit__path", ADMIN),
+    "contracts.ContractTarget": ("contract__unit__path", ADMIN),
+    "contracts.ContractSignatory": ("contract__unit__path", ADMIN),
 }
 
 # Rows that belong to no unit: anybody with a role reads them, system administrators change them.

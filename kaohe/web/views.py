@@ -10,17 +10,16 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaohe.assessments.models import AreaIndicatorValue, AssessmentRun, UnitResult
+from kaohe.assessments.models import AssessmentRun, UnitResult
+from kaohe.assessments.selectors import area_indicators, sees_whole_run
 from kaohe.audit.filtersets import AuditFilterForm
 from kaohe.audit.models import AuditEntry
-from kaohe.core.access import VIEW, can_read_all, may, may_read_audit, restrict
-from kaohe.schemes.models import Indicator
+from kaohe.core.access import may_read_audit, restrict
 
 AUDIT_PAGE_SIZE = 50
 
@@ -56,27 +55,8 @@ def ranking(request: HttpRequest, run_id: int) -> HttpResponse:
     )
     vetoes = {v.code: v.name for v in run.scheme.vetoes.all()}
     rows = [(r, [vetoes.get(c, c) for c in r.vetoes]) for r in results]
-    area = list(_area_indicators(run)) if _sees_whole_run(request.user, run) else []
+    area = list(area_indicators(run)) if sees_whole_run(request.user, run) else []
     return render(request, "web/ranking.html", {"run": run, "rows": rows, "area": area})
-
-
-def _sees_whole_run(user: Any, run: AssessmentRun) -> bool:
-    """Whether ``user`` may see every unit the run assessed: the run's area figures sum them
-    all, so a reporter (who sees only their own unit's row) must not see those."""
-    if run.root is None:
-        return can_read_all(user)
-    return may(user, VIEW, run.root)
-
-
-def _area_indicators(run: AssessmentRun) -> QuerySet[AreaIndicatorValue]:
-    """The run's area indicators with their names, unit labels and decimals (one query)."""
-    indicator = Indicator.objects.filter(code=OuterRef("indicator_code"))
-    return run.area_indicator_values.annotate(
-        name=Subquery(indicator.values("name")[:1]),
-        name_en=Subquery(indicator.values("name_en")[:1]),
-        unit_label=Subquery(indicator.values("unit")[:1]),
-        decimals=Subquery(indicator.values("decimals")[:1]),
-    ).order_by("sort_order")
 
 
 @login_required

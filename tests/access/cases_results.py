@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from .conftest import World
-from .matrix import LOGGED_IN, SEES, WITH_A_ROLE, Case, api, page
+from .matrix import LOGGED_IN, SEES, SYSTEM, WITH_A_ROLE, Case, api, page
 
 NO_SUCH_RUN = 999_999
 
@@ -56,6 +56,23 @@ CASES = [
     Case(
         "results:ranking-xlsx",
         lambda w: reverse("results:ranking-xlsx", args=[NO_SUCH_RUN]),
+        page(frozenset()),
+    ),
+    # The area's indicators sum every unit of a run: only for those who see the whole run
+    # (a run over everything: system administrators; a township's run: all who see 丙镇).
+    Case(
+        "results:indicators-csv",
+        lambda w: reverse("results:indicators-csv", args=[_all(w)]),
+        page(SYSTEM),
+    ),
+    Case(
+        "results:indicators-csv",
+        lambda w: reverse("results:indicators-csv", args=[_t02(w)]),
+        page(SEES["VZ01"] - {"reporter_z"}),
+    ),
+    Case(
+        "results:indicators-xlsx",
+        lambda w: reverse("results:indicators-xlsx", args=[NO_SUCH_RUN]),
         page(frozenset()),
     ),
     Case(
