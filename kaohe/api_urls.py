@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from kaohe.accounts.api import MembershipViewSet
 from kaohe.assessments.api import AssessmentRunViewSet
 from kaohe.audit.api import AuditEntryViewSet
 from kaohe.contracts.api import ContractViewSet
@@ -23,5 +24,6 @@ router.register("audit", AuditEntryViewSet, basename="audit")
 router.register("datavalues", DataValueViewSet, basename="datavalue")
 router.register("submissions", SubmissionViewSet, basename="submission")
 router.register("contracts", ContractViewSet, basename="contract")
+router.register("memberships", MembershipViewSet, basename="membership")
 
 urlpatterns = router.urls

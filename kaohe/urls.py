@@ -12,5 +12,6 @@ urlpatterns = [
     path("entry/", include("kaohe.entry.urls")),
     path("submissions/", include("kaohe.submissions.urls")),
     path("results/", include("kaohe.assessments.urls")),
+    path("roles/", include("kaohe.accounts.urls")),
     path("", include("kaohe.web.urls")),
 ]

@@ -6,12 +6,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .access import may_read_audit
+from .access import ADMIN, may_read_audit, scope_of
 
 
 def access(request: HttpRequest) -> dict[str, Any]:
-    """``can_read_audit`` for the navigation bar; the pages themselves check again."""
+    """``can_read_audit`` and ``can_manage_roles`` for the navigation bar; the pages themselves
+    check again."""
     user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    scope = scope_of(user) if signed_in else None
     return {
-        "can_read_audit": bool(user is not None and user.is_authenticated and may_read_audit(user))
+        "can_read_audit": bool(signed_in and may_read_audit(user)),
+        "can_manage_roles": bool(scope and (scope.everything or scope.paths(ADMIN))),
     }
