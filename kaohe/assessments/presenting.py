@@ -10,8 +10,12 @@ from typing import Any
 from kaohe.core.text_tables import render_table
 from kaohe.engine.assess import AssessmentResult
 from kaohe.engine.rounding import format_fixed
+from kaohe.orgunits.models import UnitKind
 
 from .services import PreparedAssessment
+
+# The kinds as the model names them (shown in the active language).
+KIND_LABELS = dict(UnitKind.choices)
 
 UNIT_FIELDS = [
     "kind",
@@ -110,22 +114,13 @@ def render_csv(prepared: PreparedAssessment, result: AssessmentResult) -> str:
     return out.getvalue()
 
 
-KIND_NAMES = {
-    "village": "村",
-    "direct_unit": "镇直单位",
-    "department": "部门",
-    "township": "镇",
-    "county": "县",
-}
-
-
 def render_text(prepared: PreparedAssessment, result: AssessmentResult) -> str:
     veto_names = {v.code: v.name for v in prepared.compiled.spec.vetoes}
     rows = []
     for r in ranking_rows(prepared, result):
         rows.append(
             [
-                KIND_NAMES.get(r["kind"], r["kind"]),
+                str(KIND_LABELS.get(r["kind"], r["kind"])),
                 str(r["rank"]),
                 r["unit"],
                 r["name"],

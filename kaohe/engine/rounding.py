@@ -18,13 +18,13 @@ import polars as pl
 
 # Snap scaled values to this many decimals before rounding: far below any shown figure's
 # precision, far above float noise for values below 10**8.
-_SNAP = 6
+SNAP_DECIMALS = 6
 
 
 def round_half_up_expr(expr: pl.Expr, decimals: int) -> pl.Expr:
     """Round a float expression half away from zero to ``decimals`` places; null stays null."""
     scale = 10.0**decimals
-    scaled = (expr * scale).round(_SNAP)
+    scaled = (expr * scale).round(SNAP_DECIMALS)
     rounded = scaled.abs().add(0.5).floor() * scaled.sign()
     # Dividing leaves binary noise (19.400000000000002); Polars' own round removes it, and
     # the value is already on the decimal grid, so its rounding mode cannot matter here.
@@ -34,7 +34,7 @@ def round_half_up_expr(expr: pl.Expr, decimals: int) -> pl.Expr:
 def round_half_up_array(values: npt.NDArray[np.float64], decimals: int) -> npt.NDArray[np.float64]:
     """NumPy twin of :func:`round_half_up_expr`; NaN stays NaN."""
     scale = 10.0**decimals
-    scaled = np.round(values * scale, _SNAP)
+    scaled = np.round(values * scale, SNAP_DECIMALS)
     result: npt.NDArray[np.float64] = np.floor(np.abs(scaled) + 0.5) * np.sign(scaled) / scale
     return result
 

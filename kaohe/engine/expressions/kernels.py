@@ -39,6 +39,7 @@ float arithmetic differs from the textbook operation, the kernel does what Polar
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias
@@ -46,7 +47,7 @@ from typing import TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from kaohe.engine.rounding import _SNAP as SNAP_DECIMALS  # the snap both backends share
+from kaohe.engine.rounding import SNAP_DECIMALS  # the snap both backends share
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
@@ -63,27 +64,27 @@ class Kernel:
     __slots__ = ()
 
 
-class NumberKernel(Kernel):
+class NumberKernel(Kernel, ABC):
     """A compiled NUMBER node."""
 
     __slots__ = ()
 
+    @abstractmethod
     def __call__(self, columns: Columns, n: int) -> FloatArray:
         """The node's values for the ``n`` units whose data ``columns`` holds.
 
         An array of length ``n``, or a 0-d array for a constant.
         """
-        raise NotImplementedError
 
 
-class ConditionKernel(Kernel):
+class ConditionKernel(Kernel, ABC):
     """A compiled BOOLEAN node."""
 
     __slots__ = ()
 
+    @abstractmethod
     def __call__(self, columns: Columns, n: int) -> Condition:
         """Where the node is true and where it is false, for the ``n`` units."""
-        raise NotImplementedError
 
 
 def as_number(kernel: Kernel) -> NumberKernel:
