@@ -10,6 +10,7 @@ from kaohe.datavalues.api import DataValueViewSet
 from kaohe.elements.api import DataElementViewSet, DataSetViewSet
 from kaohe.orgunits.api import OfficialViewSet, OrgUnitViewSet
 from kaohe.schemes.api import IndicatorViewSet, SchemeViewSet
+from kaohe.schemes.plan_api import BirthPlanViewSet
 from kaohe.submissions.api import SubmissionViewSet
 
 router = DefaultRouter()
@@ -25,5 +26,6 @@ router.register("datavalues", DataValueViewSet, basename="datavalue")
 router.register("submissions", SubmissionViewSet, basename="submission")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("birth-plans", BirthPlanViewSet, basename="birth-plan")
 
 urlpatterns = router.urls

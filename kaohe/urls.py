@@ -13,5 +13,8 @@ urlpatterns = [
     path("submissions/", include("kaohe.submissions.urls")),
     path("results/", include("kaohe.assessments.urls")),
     path("roles/", include("kaohe.accounts.urls")),
+    path("contracts/", include("kaohe.contracts.urls")),
+    path("plans/", include("kaohe.schemes.plan_urls")),
+    path("schemes/", include("kaohe.schemes.urls")),
     path("", include("kaohe.web.urls")),
 ]

@@ -18,6 +18,7 @@ from kaohe.audit.services import Actor
 from kaohe.core.access import ADMIN, may_run_assessments, restrict
 from kaohe.engine.assess import SchemeError
 from kaohe.orgunits.models import OrgUnit
+from kaohe.schemes.validity import ValidityError
 
 from .models import AssessmentRun, ItemResult, UnitResult
 from .services import AssessmentError, do_run_assessment, find_scheme
@@ -27,6 +28,7 @@ class ItemResultSerializer(serializers.ModelSerializer[ItemResult]):
     class Meta:
         model = ItemResult
         fields = [
+            "part",
             "item_code",
             "item_name",
             "weight",
@@ -39,9 +41,25 @@ class ItemResultSerializer(serializers.ModelSerializer[ItemResult]):
         ]
 
 
+class ContractVersionSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+
+
 class UnitResultSerializer(serializers.ModelSerializer[UnitResult]):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
+    contract = ContractVersionSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("计分所依据的已签订责任书（id 与版本）；没有则为 null"),
+    )
+    parts = serializers.JSONField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "分线与分期得分：tracks {线: 得分}、periods {期: 得分}、coefficient（缺失为 null）"
+        ),
+    )
     items = ItemResultSerializer(many=True, read_only=True)
 
     class Meta:
@@ -57,6 +75,10 @@ class UnitResultSerializer(serializers.ModelSerializer[UnitResult]):
             "vetoed",
             "vetoes",
             "flags",
+            "contract",
+            "parts",
+            "total_explanation_zh",
+            "total_explanation_en",
             "items",
         ]
 
@@ -79,6 +101,8 @@ class AssessmentRunSerializer(serializers.ModelSerializer[AssessmentRun]):
             "created_at",
             "actor",
             "duration_ms",
+            "validity_override",
+            "warnings",
         ]
 
 
@@ -89,6 +113,14 @@ class StartRunSerializer(serializers.Serializer[Any]):
     root = serializers.CharField(
         required=False,
         help_text=gettext_lazy("只考核此单位下的单位（代码）；省略为全部"),
+    )
+    override_validity = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy(
+            "年度超出方案或指标的适用年度时，仍然计算的理由；不给理由则拒绝计算"
+        ),
     )
 
 
@@ -129,7 +161,12 @@ class AssessmentRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
                 payload.validated_data["year"],
                 actor=Actor.from_request(request, Channel.API),
                 root=root,
+                override_validity=payload.validated_data["override_validity"],
             )
+        except ValidityError as error:
+            raise ValidationError(
+                {"field": "override_validity", "detail": "\n".join(error.problems)}
+            ) from error
         except (AssessmentError, SchemeError) as error:
             raise ValidationError({"detail": str(error)}) from error
         return Response(AssessmentRunSerializer(run).data, status=status.HTTP_201_CREATED)
@@ -139,8 +176,10 @@ class AssessmentRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         run = self.get_object()
         # A reporter reads the run, but only their own unit's results.
         results = (
-            restrict(run.unit_results.select_related("unit"), request.user)
-            .prefetch_related(Prefetch("items", queryset=ItemResult.objects.order_by("sort_order")))
+            restrict(run.unit_results.select_related("unit", "contract"), request.user)
+            .prefetch_related(
+                Prefetch("items", queryset=ItemResult.objects.order_by("part", "sort_order"))
+            )
             .order_by("kind", "rank", "unit__path")
         )
         return Response(UnitResultSerializer(results, many=True).data)

@@ -73,6 +73,16 @@ class AssessmentRun(models.Model):
         verbose_name=_("计算耗时（毫秒）"),
         default=0,
     )
+    validity_override = models.TextField(
+        verbose_name=_("超出适用年度的理由"),
+        blank=True,
+        help_text=_("方案或指标超出其适用年度仍然使用时，操作人给出的理由"),
+    )
+    warnings = models.JSONField(
+        verbose_name=_("警示"),
+        default=list,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("考核计算")
@@ -133,6 +143,28 @@ class UnitResult(models.Model):
         default=list,
         help_text=_("缺失数据、无法判断的否决条件等"),
     )
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        verbose_name=_("责任书版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("计分所依据的已签订责任书版本；为空表示没有已签订的责任书"),
+    )
+    parts = models.JSONField(
+        verbose_name=_("分线与分期得分"),
+        default=dict,
+        blank=True,
+    )
+    total_explanation_zh = models.TextField(
+        verbose_name=_("总分说明"),
+        blank=True,
+    )
+    total_explanation_en = models.TextField(
+        verbose_name=_("总分说明（英文）"),
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("单位结果")
@@ -150,6 +182,12 @@ class ItemResult(models.Model):
         verbose_name=_("单位结果"),
         on_delete=models.CASCADE,
         related_name="items",
+    )
+    part = models.CharField(
+        verbose_name=_("考核分期"),
+        max_length=20,
+        blank=True,
+        help_text=_("分期考核时该得分属于哪一期；为空表示全年"),
     )
     item_code = models.CharField(
         verbose_name=_("项目代码"),
@@ -198,9 +236,11 @@ class ItemResult(models.Model):
     class Meta:
         verbose_name = _("项目得分")
         verbose_name_plural = _("项目得分")
-        ordering = ["unit_result", "sort_order"]
+        ordering = ["unit_result", "part", "sort_order"]
         constraints = [
-            models.UniqueConstraint(fields=["unit_result", "item_code"], name="item_result_unique")
+            models.UniqueConstraint(
+                fields=["unit_result", "part", "item_code"], name="item_result_unique"
+            )
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from kaohe.engine.assess import AssessmentResult
 from kaohe.engine.rounding import format_fixed
 from kaohe.orgunits.models import UnitKind
 
-from .services import PreparedAssessment
+from .services import PreparedAssessment, result_parts
 
 # The kinds as the model names them (shown in the active language).
 KIND_LABELS = dict(UnitKind.choices)
@@ -34,7 +34,8 @@ UNIT_FIELDS = [
 def ranking_rows(prepared: PreparedAssessment, result: AssessmentResult) -> list[dict[str, Any]]:
     """One dict per unit in ranking order (kind, rank, code): the canonical result rows."""
     names = {u.code: u.name for u in prepared.units}
-    grades = {g.code: g.name for g in prepared.compiled.spec.grades}
+    spec = prepared.compiled.spec
+    grades = {g.code: g.name for g in spec.grades}
     rows = []
     for row in result.units.iter_rows(named=True):
         rows.append(
@@ -49,6 +50,9 @@ def ranking_rows(prepared: PreparedAssessment, result: AssessmentResult) -> list
                 "vetoed": bool(row["vetoed"]),
                 "vetoes": list(row["vetoes"]),
                 "flags": list(row["flags"]),
+                "parts": result_parts(spec, row),
+                "total_explanation_zh": row["explanation_zh"],
+                "total_explanation_en": row["explanation_en"],
             }
         )
     rows.sort(key=lambda r: (r["kind"], r["rank"], r["unit"]))
@@ -61,6 +65,7 @@ def item_rows(result: AssessmentResult, unit: str | None = None) -> list[dict[st
     return [
         {
             "unit": r["unit"],
+            "part": r["part"],
             "item": r["item"],
             "actual": r["actual"],
             "target": r["target"],
@@ -81,6 +86,8 @@ def results_document(prepared: PreparedAssessment, result: AssessmentResult) -> 
     units = ranking_rows(prepared, result)
     for row in units:
         row["items"] = items_by_unit.get(row["unit"], [])
+        if not row["parts"]:
+            del row["parts"]  # a plain sum: nothing to say beyond the items
     return {
         "scheme": prepared.scheme.code,
         "scheme_version": prepared.scheme.version,
@@ -154,7 +161,8 @@ def render_text(prepared: PreparedAssessment, result: AssessmentResult) -> str:
 def render_explanation(
     prepared: PreparedAssessment, result: AssessmentResult, unit: str, lang: str = "both"
 ) -> str:
-    """A unit's result and every item's explanation, as a clerk would read it."""
+    """A unit's result, how its total was made, and every item's explanation (part by part
+    when the scheme scores period parts), as a clerk would read it."""
     row = next(r for r in ranking_rows(prepared, result) if r["unit"] == unit)
     spec = prepared.compiled.spec
     veto_names = {v.code: (v.name, v.name_en) for v in spec.vetoes}
@@ -166,8 +174,20 @@ def render_explanation(
     for code in row["vetoes"]:
         zh, en = veto_names.get(code, (code, code))
         lines.append(f"一票否决：{zh} / veto: {en}")
+    for language, key, indent in (
+        ("zh", "total_explanation_zh", ""),
+        ("en", "total_explanation_en", "  "),
+    ):
+        if lang in (language, "both"):
+            lines += [f"{indent}{text}" for text in row[key].splitlines()]
+    parts = {p.code: p for p in spec.period_parts}
+    shown_part = None
     lines.append("")
     for item in item_rows(result, unit):
+        if item["part"] != shown_part and item["part"] in parts:
+            part = parts[item["part"]]
+            lines.append(f"【{part.name}】 {part.name_en or part.code}")
+        shown_part = item["part"]
         if lang in ("zh", "both"):
             lines.append(f"· {item['explanation_zh']}")
         if lang in ("en", "both"):

@@ -36,6 +36,7 @@ from kaohe.engine.periods import Period, PeriodError
 from kaohe.orgunits.models import OrgUnit
 from kaohe.schemes.models import Scheme
 from kaohe.schemes.specs import scheme_spec
+from kaohe.schemes.validity import ValidityError
 
 from .models import AssessmentRun, RunStatus
 from .services import assessment_period, do_run_assessment
@@ -248,7 +249,8 @@ def do_recompute(key: RunKey, *, actor: Actor | None = None) -> AssessmentRun | 
 
     Returns the fresh draft, which supersedes every earlier draft of the key (audited), or
     ``None`` when there is no draft to recompute or the figures and scheme it reads are
-    unchanged (then nothing is written).
+    unchanged (then nothing is written). A scheme used outside its years is re-run with the
+    reason the latest draft gave for that; without one it is skipped (logged), never forced.
     """
     actor = actor or Actor.system()
     with transaction.atomic():
@@ -269,14 +271,26 @@ def do_recompute(key: RunKey, *, actor: Actor | None = None) -> AssessmentRun | 
         latest = drafts[0]
         scheme = Scheme.objects.get(pk=key.scheme_id)
         root = OrgUnit.objects.get(pk=key.root_id) if key.root_id is not None else None
-        with transaction.atomic():
-            run: AssessmentRun | None = do_run_assessment(scheme, key.year, actor=actor, root=root)
-            assert run is not None
-            if (run.inputs_hash, run.scheme_hash) == (latest.inputs_hash, latest.scheme_hash):
-                # Nothing the run reads has changed (a comment, an element it does not use):
-                # keep the draft there is rather than a copy of it.
-                transaction.set_rollback(True)
-                run = None
+        try:
+            with transaction.atomic():
+                run: AssessmentRun | None = do_run_assessment(
+                    scheme,
+                    key.year,
+                    actor=actor,
+                    root=root,
+                    override_validity=latest.validity_override,
+                )
+                assert run is not None
+                if (run.inputs_hash, run.scheme_hash) == (latest.inputs_hash, latest.scheme_hash):
+                    # Nothing the run reads has changed (a comment, an element it does not
+                    # use): keep the draft there is rather than a copy of it.
+                    transaction.set_rollback(True)
+                    run = None
+        except ValidityError as error:
+            # Only a person may decide to use a scheme beyond its years; the live results wait
+            # for a run that gives the reason.
+            logger.warning("not recomputing %s: %s", key, error)
+            return None
         if run is None:
             return None
         AssessmentRun.objects.filter(pk__in=[d.pk for d in drafts]).update(

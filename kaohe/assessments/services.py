@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
 
 from kaohe.audit.services import Actor, build_entry
-from kaohe.contracts.models import ContractStatus, ContractTarget
+from kaohe.contracts.models import Contract, ContractStatus, ContractTarget
 from kaohe.datavalues.models import DataValue
 from kaohe.elements.models import DataElement, DataSet
 from kaohe.engine.aggregate import ValueCube
@@ -25,12 +26,14 @@ from kaohe.engine.assess import (
     assess,
     compile_scheme,
 )
-from kaohe.engine.periods import Period, PeriodType, make_period
+from kaohe.engine.combining import part_period
+from kaohe.engine.periods import Period, PeriodError, PeriodType, make_period, parse_period
 from kaohe.engine.rounding import round_half_up
-from kaohe.engine.spec import ItemSpec
+from kaohe.engine.spec import ElementSpec, ItemSpec, SchemeSpec
 from kaohe.orgunits.models import OrgUnit
-from kaohe.schemes.models import Scheme, UnitTarget
+from kaohe.schemes.models import Scheme, SchemeStatus, UnitTarget
 from kaohe.schemes.specs import element_specs, scheme_spec
+from kaohe.schemes.validity import check_validity
 
 from .models import AreaIndicatorValue, AssessmentRun, IndicatorValue, ItemResult, UnitResult
 
@@ -56,11 +59,14 @@ def assessment_period(scheme: Scheme, year: int) -> Period:
 
 
 def find_scheme(code: str, version: int | None = None) -> Scheme:
-    """The scheme with this code (its latest version unless one is given)."""
+    """The scheme with this code: the version given, else the latest published version, else
+    (nothing published yet) the latest draft."""
     qs = Scheme.objects.filter(code=code)
     if version is not None:
         qs = qs.filter(version=version)
-    scheme = qs.order_by("-version").first()
+    scheme = qs.order_by(
+        Case(When(status=SchemeStatus.PUBLISHED, then=0), default=1), "-version"
+    ).first()
     if scheme is None:
         raise AssessmentError(f"未找到考核方案 {code} / no scheme with code {code}")
     return scheme
@@ -81,41 +87,105 @@ def assessed_units(scheme: Scheme, period: Period, root: OrgUnit | None) -> list
 def prepare_assessment(
     scheme: Scheme, year: int, root: OrgUnit | None = None
 ) -> PreparedAssessment:
-    """Compile the scheme and read every figure and target it needs, in a few queries."""
+    """Compile the scheme and read every figure and target it needs, in a few queries.
+
+    A scheme with period parts gets each part's figures (and those of the periods before it
+    that its offsets read) cut from the year's, so it costs no further query unless an offset
+    reaches a period the year's figures do not cover.
+    """
     spec = scheme_spec(scheme)
     all_codes = frozenset(DataElement.objects.values_list("code", flat=True))
     dataset_codes = frozenset(DataSet.objects.values_list("code", flat=True))
-    compiled = compile_scheme(spec, all_codes, dataset_codes)
+    compiled = compile_scheme(spec, all_codes, dataset_codes, scheme.period_type)
     period = assessment_period(scheme, year)
     units = assessed_units(scheme, period, root)
-    codes = sorted(compiled.element_codes)
-    specs = element_specs(codes)
-    elements = [specs[c] for c in codes]
-    element_ids = dict(DataElement.objects.filter(code__in=codes).values_list("id", "code"))
-    element_index = {code: i for i, code in enumerate(codes)}
-    unit_index = {u.pk: i for i, u in enumerate(units)}
-    unit_codes = tuple(u.code for u in units)
+    reader = _CubeReader(units, sorted(compiled.element_codes), root)
     cubes: dict[int, ValueCube] = {}
     for offset in sorted(compiled.required_offsets()):
-        target_period = period.offset(offset) if offset else period
-        cubes[offset] = _read_cube(
-            target_period, unit_codes, unit_index, elements, element_ids, element_index, root
-        )
-    targets = _read_targets(scheme, year, unit_index)
+        cubes[offset] = reader.read(period.offset(offset) if offset else period)
+    parts = _part_cubes(spec, period, sorted(compiled.required_offsets()), reader)
+    targets = _read_targets(scheme, year, reader.unit_index)
     inputs = AssessmentInputs(
-        units=unit_codes,
+        units=reader.unit_codes,
         kinds=tuple(u.kind for u in units),
         cubes=cubes,
         targets=targets,
+        parts=parts,
     )
     return PreparedAssessment(scheme, compiled, period, units, inputs)
+
+
+def _part_cubes(
+    spec: SchemeSpec, period: Period, offsets: list[int], reader: _CubeReader
+) -> dict[str, dict[int, ValueCube]]:
+    """Each period part's figures by offset from the part's own period."""
+    parts: dict[str, dict[int, ValueCube]] = {}
+    for part in spec.period_parts:
+        try:
+            own = part_period(period, part)
+        except PeriodError as error:
+            raise AssessmentError(str(error)) from error
+        parts[part.code] = {
+            offset: reader.within(own.offset(offset) if offset else own) for offset in offsets
+        }
+    return parts
+
+
+class _CubeReader:
+    """Reads the figures of the assessed units, one period (and all periods inside it) at a
+    time, and cuts the figures of a shorter period out of those already read."""
+
+    def __init__(self, units: list[OrgUnit], codes: list[str], root: OrgUnit | None) -> None:
+        specs = element_specs(codes)
+        self.elements: list[ElementSpec] = [specs[c] for c in codes]
+        self.element_ids = dict(
+            DataElement.objects.filter(code__in=codes).values_list("id", "code")
+        )
+        self.element_index = {code: i for i, code in enumerate(codes)}
+        self.unit_index = {u.pk: i for i, u in enumerate(units)}
+        self.unit_codes = tuple(u.code for u in units)
+        self.root = root
+        self.read_cubes: list[tuple[Period, ValueCube]] = []
+
+    def read(self, period: Period) -> ValueCube:
+        """The figures of every period lying wholly inside ``period`` (one query)."""
+        cube = _read_cube(
+            period,
+            self.unit_codes,
+            self.unit_index,
+            self.elements,
+            self.element_ids,
+            self.element_index,
+            self.root,
+        )
+        self.read_cubes.append((period, cube))
+        return cube
+
+    def within(self, period: Period) -> ValueCube:
+        """The figures of ``period`` alone, cut from a cube already read when one covers it."""
+        for outer, cube in self.read_cubes:
+            if outer == period:
+                return cube
+            if outer.contains(period):
+                keep = [
+                    index
+                    for index, code in enumerate(cube.periods)
+                    if period.contains(parse_period(code))
+                ]
+                return ValueCube(
+                    cube.units,
+                    cube.elements,
+                    tuple(cube.periods[i] for i in keep),
+                    cube.data[:, keep, :],
+                )
+        return self.read(period)
 
 
 def _read_cube(
     period: Period,
     unit_codes: tuple[str, ...],
     unit_index: dict[int, int],
-    elements: list,  # type: ignore[type-arg]
+    elements: list[ElementSpec],
     element_ids: dict[int, str],
     element_index: dict[str, int],
     root: OrgUnit | None,
@@ -190,10 +260,19 @@ def do_run_assessment(
     *,
     actor: Actor,
     root: OrgUnit | None = None,
+    override_validity: str = "",
 ) -> AssessmentRun:
-    """Assess every unit of ``scheme`` for ``year`` and store the run as a draft."""
+    """Assess every unit of ``scheme`` for ``year`` and store the run as a draft.
+
+    A scheme or an indicator it uses that is not valid for ``year`` is refused
+    (:class:`~kaohe.schemes.validity.ValidityError`, before anything is written) unless
+    ``override_validity`` gives the reason to use it anyway; the run keeps the reason and a
+    warning for each rule stretched.
+    """
     started = time.perf_counter()
     prepared = prepare_assessment(scheme, year, root)
+    indicator_codes = {indicator.code for indicator in prepared.compiled.spec.indicators}
+    warnings = check_validity(scheme, year, indicator_codes, override_validity)
     result = compute(prepared)
     user = actor.user if actor.user is not None and actor.user.is_authenticated else None
     run = AssessmentRun.objects.create(
@@ -206,37 +285,85 @@ def do_run_assessment(
         created_by=user,
         actor=actor.name,
         duration_ms=0,
+        validity_override=override_validity.strip(),
+        warnings=warnings,
     )
     _store_results(run, prepared, result)
     run.duration_ms = round((time.perf_counter() - started) * 1000, 1)
     run.save(update_fields=["duration_ms"])
-    build_entry(
-        actor,
-        "assessment.run",
-        "assessment_run",
-        str(run.pk),
-        after={
-            "scheme": scheme.code,
-            "version": scheme.version,
-            "year": year,
-            "units": len(prepared.units),
-            "inputs_hash": result.inputs_hash,
-        },
-    ).save()
+    after: dict[str, Any] = {
+        "scheme": scheme.code,
+        "version": scheme.version,
+        "year": year,
+        "units": len(prepared.units),
+        "inputs_hash": result.inputs_hash,
+    }
+    if run.validity_override:
+        after["validity_override"] = run.validity_override
+    if warnings:
+        after["warnings"] = warnings
+    build_entry(actor, "assessment.run", "assessment_run", str(run.pk), after=after).save()
     return run
+
+
+def _figure(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def result_parts(spec: SchemeSpec, row: Mapping[str, Any]) -> dict[str, Any]:
+    """How a unit's total was made, from its row of the engine's units frame, as stored in
+    ``UnitResult.parts``: ``tracks`` {code: score}, ``periods`` {code: total},
+    ``coefficient`` (the value applied, null where missing), and with period parts
+    ``period_tracks`` {part: {track: score}} and ``period_coefficients`` {part: value};
+    keys the scheme does not use are left out (a plain sum stores ``{}``)."""
+    parts: dict[str, Any] = {}
+    if spec.tracks:
+        parts["tracks"] = {t.code: _figure(row[f"track:{t.code}"]) for t in spec.tracks}
+    if spec.period_parts:
+        codes = [p.code for p in spec.period_parts]
+        parts["periods"] = {code: _figure(row[f"period:{code}"]) for code in codes}
+        if spec.tracks:
+            parts["period_tracks"] = {
+                code: {t.code: _figure(row[f"track:{t.code}@{code}"]) for t in spec.tracks}
+                for code in codes
+            }
+        if "coefficient@" + codes[0] in row:
+            parts["period_coefficients"] = {
+                code: _figure(row[f"coefficient@{code}"]) for code in codes
+            }
+    elif "coefficient" in row:
+        parts["coefficient"] = _figure(row["coefficient"])
+    return parts
+
+
+def _signed_contracts(run: AssessmentRun, prepared: PreparedAssessment) -> dict[int, int]:
+    """Per unit id, the id of its signed contract of the run's scheme and year (the latest
+    version, should an amendment have left two signed)."""
+    rows = Contract.objects.filter(
+        scheme=prepared.scheme, year=run.year, status=ContractStatus.SIGNED
+    )
+    if run.root is not None:
+        rows = rows.filter(unit__path__startswith=run.root.path)
+    signed: dict[int, int] = {}
+    for unit_id, contract_id in rows.order_by("version").values_list("unit_id", "id"):
+        signed[unit_id] = contract_id
+    return signed
 
 
 def _store_results(
     run: AssessmentRun, prepared: PreparedAssessment, result: AssessmentResult
 ) -> None:
+    spec = prepared.compiled.spec
     unit_by_code = {u.code: u for u in prepared.units}
-    grades = {g.code: g.name for g in prepared.compiled.spec.grades}
+    grades = {g.code: g.name for g in spec.grades}
+    contracts = _signed_contracts(run, prepared)
     unit_rows = []
     for row in result.units.iter_rows(named=True):
+        unit = unit_by_code[row["unit"]]
         unit_rows.append(
             UnitResult(
                 run=run,
-                unit=unit_by_code[row["unit"]],
+                unit=unit,
                 kind=row["kind"],
                 total=_decimal2(row["total"]),
                 grade=row["grade"] or "",
@@ -245,21 +372,26 @@ def _store_results(
                 vetoed=bool(row["vetoed"]),
                 vetoes=list(row["vetoes"]),
                 flags=list(row["flags"]),
+                contract_id=contracts.get(unit.pk),
+                parts=result_parts(spec, row),
+                total_explanation_zh=row["explanation_zh"] or "",
+                total_explanation_en=row["explanation_en"] or "",
             )
         )
     UnitResult.objects.bulk_create(unit_rows, batch_size=2000)
     by_code = {ur.unit.code: ur for ur in unit_rows}
-    items = {i.code: (pos, i) for pos, i in enumerate(prepared.compiled.spec.items)}
+    items = {i.code: (pos, i) for pos, i in enumerate(spec.items)}
     item_rows = []
     for row in result.items.iter_rows(named=True):
-        pos, spec = items[row["item"]]
+        pos, item = items[row["item"]]
         item_rows.append(
             ItemResult(
                 unit_result=by_code[row["unit"]],
+                part=row["part"],
                 item_code=row["item"],
-                item_name=spec.name,
+                item_name=item.name,
                 sort_order=pos,
-                weight=_decimal2(spec.weight),
+                weight=_decimal2(item.weight),
                 actual=row["actual"],
                 target=row["target"],
                 score=_decimal2(row["score"]),

@@ -92,6 +92,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "考核项目分值合计 {added}，不等于方案总分 {total}（加分项不计）",
         "the items' weights add up to {added}, not the scheme's total of {total} (bonus items excluded)",
     ),
+    "track_unknown": (
+        "分线 {code} 不是本方案的分线{choices_zh}",
+        "track {code} is not one of this scheme's tracks{choices_en}",
+    ),
+    "track_missing": (
+        "方案分线考核（tracks），每个考核项目都要写所属的线（track）",
+        "the scheme declares tracks: every item needs a track",
+    ),
+    "track_weights": (
+        "分线 {code} 的考核项目分值合计 {added}，不等于该线总分 {total}（加分项不计）",
+        "the items of track {code} add up to {added}, not the track's total of {total}"
+        " (bonus items excluded)",
+    ),
+    "period_part_coarser": (
+        "分期的期间类型 {value} 不比方案的考核期间 {scheme_type} 更短",
+        "period type {value} is not finer than the scheme's assessment period {scheme_type}",
+    ),
+    "period_part_fit": (
+        "{value} 期间不能完整地落在一个考核期间（{scheme_type}）内",
+        "a {value} period does not fit inside one {scheme_type} assessment period",
+    ),
+    "period_part_index": (
+        "一个考核期间（{scheme_type}）只有 {count} 个 {value} 期间，序号 {index} 超出范围",
+        "one {scheme_type} assessment period holds {count} {value} period(s): index {index}"
+        " is out of range",
+    ),
+    "period_part_twice": (
+        "与第 {n} 项是同一期间（{value} 第 {index} 期）",
+        "the same period as entry {n} ({value} number {index})",
+    ),
+    "signatory_first": (
+        "签订人中至少要有一位第一责任人（first: true）",
+        "at least one signatory must be the first responsible person (first: true)",
+    ),
+    "plan_item": (
+        "人口计划项目 {code} 不是本方案的考核项目",
+        "plan_item {code} is not one of this scheme's items",
+    ),
     "grade_min_total": (
         "最低总分 {value} 与第 {n} 个等次相同，各等次的最低总分必须不同",
         "min_total {value} is the same as grade {n}'s; grades need distinct min_totals",
@@ -108,6 +146,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "方案已用于考核，请提高版本号（{code} v{version} 的内容与已存的不同）",
         "the scheme has been used in assessments: load it as a new version "
         "({code} v{version} differs from the stored one)",
+    ),
+    "scheme_published": (
+        "方案 {code} v{version} 已发布，不能修改（改动：{changed}）；"
+        "请给修改后的方案一个新的版本号，如 version: {next}",
+        "the scheme {code} v{version} is published and cannot change (changed: {changed}):"
+        " give the changed scheme a new version:, e.g. version: {next}",
     ),
     "target_item": (
         "方案 {scheme} v{version} 中没有考核项目 {code}",

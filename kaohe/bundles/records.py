@@ -27,7 +27,9 @@ class ExistingScheme:
     year_to: int | None = None
     used: bool = False  # an AssessmentRun refers to it
     document: Mapping[str, Any] | None = None  # scheme_document() of the stored rows
-    spec_hash: str = ""  # scheme_hash() of the stored scheme, computed afresh
+    # The definitions of the indicators it uses, as stored; None when they cannot be read.
+    indicators: tuple[IndicatorSpec, ...] | None = None
+    published: bool = False  # frozen: any change needs a new version
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,18 @@ SCHEME_FIELDS = (
     "year_to",
     "veto_grade",
     "description",
+    "tracks",
+    "coefficient",
+    "coefficient_name",
+    "period_parts",
+)
+#: Scheme fields printed in the contract or shown as warnings, not used in scoring: a change
+#: to them is a change of the scheme row but not of its content hash.
+CONTRACT_FIELDS = (
+    "signatory_roles",
+    "terms",
+    "plan_item",
+    "validity_note",
 )
 ITEM_FIELDS = (
     "code",
@@ -86,6 +100,7 @@ ITEM_FIELDS = (
     "actual",
     "target",
     "direction",
+    "track",
     "decimals",
     "unit",
     "description",
@@ -99,7 +114,10 @@ def scheme_document(
     constants: Mapping[str, float],
     rows: Mapping[str, Iterable[Mapping[str, Any]]],
 ) -> dict[str, Any]:
-    """A scheme's own rows as comparable plain data; ``rows`` has items, vetoes and grades."""
+    """A scheme's own rows as comparable plain data; ``rows`` has items, vetoes and grades.
+
+    ``"contract"`` holds the :data:`CONTRACT_FIELDS`; everything else is scoring content.
+    """
     grades = [{k: row[k] for k in GRADE_FIELDS} for row in rows["grades"]]
     return {
         "scheme": {k: fields[k] for k in SCHEME_FIELDS},
@@ -107,7 +125,29 @@ def scheme_document(
         "items": [{k: row[k] for k in ITEM_FIELDS} for row in rows["items"]],
         "vetoes": [{k: row[k] for k in VETO_FIELDS} for row in rows["vetoes"]],
         "grades": sorted(grades, key=lambda g: (-g["min_total"], g["code"])),
+        "contract": {k: fields[k] for k in CONTRACT_FIELDS},
     }
+
+
+def document_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:
+    """The bundle keys in which two :func:`scheme_document` layouts differ, in key order.
+
+    Scheme and contract fields are named one by one (``terms``, ``tracks``); the rows are
+    named by their list (``items``, ``vetoes``, ``grades``, ``constants``).
+    """
+    old = old or {}
+    changed = [
+        name for name in SCHEME_FIELDS if old.get("scheme", {}).get(name) != new["scheme"][name]
+    ]
+    changed += [
+        part for part in ("constants", "items", "vetoes", "grades") if old.get(part) != new[part]
+    ]
+    changed += [
+        name
+        for name in CONTRACT_FIELDS
+        if old.get("contract", {}).get(name) != new["contract"][name]
+    ]
+    return changed
 
 
 @dataclass(frozen=True)
@@ -124,6 +164,7 @@ class SchemeRecord:
     spec: SchemeSpec
     spec_hash: str
     where: Where
+    status: str | None = None  # the bundle's ``status:``; None when it says nothing
 
     @property
     def document(self) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from kaohe.bundles.reading import SourceFile
 SCHEMA_PATH = Path(__file__).with_name("schema") / "bundle.schema.json"
 SECTIONS = ("units", "elements", "datasets", "officials", "indicators", "schemes", "targets")
 #: The lists inside a scheme whose entries are checked (and spoiled) one by one.
-SCHEME_PARTS = ("items", "vetoes", "grades")
+SCHEME_PARTS = ("items", "vetoes", "grades", "tracks", "period_parts", "signatory_roles")
 
 
 def bundle_schema() -> dict[str, Any]:
@@ -115,8 +115,9 @@ def schema_problems(source: SourceFile) -> tuple[list[BundleProblem], set[PathKe
     """Every JSON Schema violation of a parsed file, translated; and the entries they spoil.
 
     The second value holds ``(section, index)`` of each entry with an error (for an error
-    in a scheme's item, veto or grade: ``("schemes", i, "items", j)``), ``(section,)`` for a
-    section that is not a list, and ``()`` when the document is not a mapping at all.
+    in a row of one of a scheme's :data:`SCHEME_PARTS`: ``("schemes", i, "items", j)``),
+    ``(section,)`` for a section that is not a list, and ``()`` when the document is not a
+    mapping at all.
     """
     problems: list[BundleProblem] = []
     spoiled: set[PathKey] = set()

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from kaohe.assessments.models import AssessmentRun
 from kaohe.audit.models import AuditEntry
 from kaohe.audit.services import Actor, build_entry
 from kaohe.bundles.loader import (
+    CONTRACT_FIELDS,
     GRADE_FIELDS,
     ITEM_FIELDS,
     SCHEME_FIELDS,
@@ -39,6 +41,7 @@ from kaohe.schemes.models import (
     GradeBand,
     Indicator,
     Scheme,
+    SchemeStatus,
     ScoringItem,
     UnitTarget,
     Veto,
@@ -122,7 +125,8 @@ def stored_scheme_document(scheme: Scheme) -> dict[str, Any]:
         "grades": [_values(g, GRADE_FIELDS) for g in scheme.grades.all()],
     }
     constants = {c.code: c.value for c in scheme.constants.all()}
-    return scheme_document(_values(scheme, SCHEME_FIELDS), constants, rows)
+    fields = _values(scheme, (*SCHEME_FIELDS, *CONTRACT_FIELDS))
+    return scheme_document(fields, constants, rows)
 
 
 def existing_state() -> ExistingState:
@@ -131,9 +135,9 @@ def existing_state() -> ExistingState:
     schemes = {}
     for scheme in Scheme.objects.prefetch_related("items"):
         try:
-            spec_hash = scheme_hash(scheme_spec(scheme))
+            indicators = scheme_spec(scheme).indicators
         except ValueError:  # stored rows the engine cannot read: any new content differs
-            spec_hash = ""
+            indicators = None
         schemes[(scheme.code, scheme.version)] = ExistingScheme(
             code=scheme.code,
             version=scheme.version,
@@ -143,7 +147,8 @@ def existing_state() -> ExistingState:
             year_to=scheme.year_to,
             used=scheme.pk in used,
             document=stored_scheme_document(scheme),
-            spec_hash=spec_hash,
+            indicators=indicators,
+            published=scheme.status == SchemeStatus.PUBLISHED,
         )
     units = OrgUnit.objects.values_list("code", "parent__code", "kind")
     return ExistingState(
@@ -165,7 +170,7 @@ def _values(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
 
 def _json(value: Any) -> Any:
     """A value as the audit log's JSON can hold it."""
-    if isinstance(value, date):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     if isinstance(value, dict):
         return {k: _json(v) for k, v in value.items()}
@@ -276,9 +281,17 @@ class _Writer:
             self.upsert(Indicator, existing, record, "indicators", {})
 
     def schemes(self, records: Sequence[SchemeRecord]) -> None:
+        """Create or replace each scheme version; the loader has refused frozen ones already.
+
+        A scheme is a draft unless the bundle says ``status: published``; a bundle that says
+        nothing leaves a stored scheme's status as it is.
+        """
         for record in records:
             key = f"{record.code} v{record.version}"
             scheme = Scheme.objects.filter(code=record.code, version=record.version).first()
+            publish = record.status == SchemeStatus.PUBLISHED and (
+                scheme is None or scheme.status != SchemeStatus.PUBLISHED
+            )
             if scheme is None:
                 scheme = Scheme.objects.create(
                     code=record.code, version=record.version, **record.fields
@@ -288,7 +301,8 @@ class _Writer:
                 action, before = "scheme.create", None
             else:
                 before = stored_scheme_document(scheme)
-                if before == record.document and scheme.content_hash == record.spec_hash:
+                same = before == record.document and scheme.content_hash == _fresh_hash(scheme)
+                if same and not publish:
                     self.report.sections["schemes"].add(UNCHANGED)
                     continue
                 for name, value in record.fields.items():
@@ -296,11 +310,23 @@ class _Writer:
                 _replace_rows(scheme, record)
                 self.report.sections["schemes"].add(UPDATED)
                 action = "scheme.update"
+            published_at = timezone.now()
+            if publish:
+                scheme.status = SchemeStatus.PUBLISHED
+                scheme.published_at = published_at
+                scheme.published_by = self.actor.name[:150]
             scheme.content_hash = scheme_hash(scheme_spec(scheme))
             scheme.save()
-            self.log(
-                action, "scheme", key, before, {**record.document, "hash": scheme.content_hash}
-            )
+            after = {**record.document, "status": scheme.status, "hash": scheme.content_hash}
+            self.log(action, "scheme", key, before, after)
+            if publish:  # the same record as publishing from the scheme's page
+                after = {
+                    "status": scheme.status,
+                    "published_at": published_at,
+                    "hash": scheme.content_hash,
+                    "note": "",
+                }
+                self.log("scheme.publish", "scheme", key, {"status": SchemeStatus.DRAFT}, after)
 
     def rehash(self, loaded: set[tuple[str, int]]) -> None:
         """Refresh the hash of stored schemes not in the bundle (their indicators may differ)."""
@@ -359,6 +385,14 @@ class _Writer:
             from kaohe.assessments.recompute import schedule_recompute
 
             schedule_recompute({t.unit for t in touched}, years={t.year for t in touched})
+
+
+def _fresh_hash(scheme: Scheme) -> str:
+    """The hash of the stored rows now: indicators loaded just now may change what it uses."""
+    try:
+        return scheme_hash(scheme_spec(scheme))
+    except ValueError:  # stored rows the engine cannot read: the load replaces them
+        return ""
 
 
 def _replace_rows(scheme: Scheme, record: SchemeRecord) -> None:

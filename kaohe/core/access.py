@@ -19,8 +19,9 @@ Actions: ``view`` (read), ``change`` (enter figures; for configuration and compu
 | auditor         | subtree, whole audit log     | —             | —       | —       |
 
 Configuration (elements, data sets, periods, indicators, schemes and their parts) is readable by
-any user holding a role and changed only by system administrators. Superusers are system
-administrators. The audit log is never changed through here, by anybody.
+any user holding a role and changed only by system administrators (a scheme version may also be
+published, edited as a draft or copied by a township administrator whose township holds every
+unit it assesses: :func:`may_manage_schemes`). Superusers are system administrators. The audit log is never changed through here, by anybody.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ _BY_UNIT_PATH: Mapping[str, tuple[str, str]] = {
     "datavalues.DataValue": ("unit__path", CHANGE),
     "orgunits.Official": ("unit__path", ADMIN),
     "schemes.UnitTarget": ("unit__path", ADMIN),
+    # A birth plan is the township's: seen with the township, applied by its administrators.
+    "schemes.BirthPlan": ("township__path", ADMIN),
     "assessments.UnitResult": ("unit__path", ADMIN),
     "assessments.ItemResult": ("unit_result__unit__path", ADMIN),
     "assessments.IndicatorValue": ("unit__path", ADMIN),
@@ -279,6 +282,28 @@ def may_review(user: Any, unit: Any) -> bool:
 def may_administer(user: Any, unit: Any) -> bool:
     """Whether ``user`` may manage roles and settings over ``unit``'s subtree."""
     return scope_of(user).covers(ADMIN, unit.path)
+
+
+def may_manage_schemes(user: Any, scheme: Any) -> bool:
+    """Whether ``user`` may publish ``scheme``, edit it (a draft) or make a new version of it.
+
+    A scheme is a rule shared by every unit of its kinds: system administrators manage any;
+    a township administrator only one whose units (every unit of its kinds, open or closed)
+    all lie inside the township, so nobody changes the rules another township is scored by.
+    """
+    scope = scope_of(user)
+    if scope.everything:
+        return True
+    paths = scope.paths(ADMIN)
+    if not paths:
+        return False
+    from kaohe.orgunits.models import OrgUnit
+
+    units = OrgUnit.objects.all()
+    if scheme.unit_kinds:
+        units = units.filter(kind__in=list(scheme.unit_kinds))
+    inside = _under("path", paths)
+    return units.exists() and not units.exclude(inside).exists()  # type: ignore[arg-type]
 
 
 def may_run_assessments(user: Any, root: Any | None) -> bool:

@@ -10,17 +10,20 @@ The generator builds a few stories into the figures so that the assessment has s
 show (see :class:`Stories`): a village over its birth quota, one that concealed a birth the
 township's spot check found, one that under-reported births, and weak villages with poor
 contraception, measures, migrant management and late marriage — one of them weak in every year.
+The direct units and departments, with stories of their own, come from :mod:`kaohe.demo.units`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from .names import person_name, village_names
+from .records import DemoOfficial, DemoUnit, DemoValue
+from .units import DEPARTMENTS, DIRECT_UNITS, UnitStories, generate_units
 
 DEFAULT_SEED = 2006
 DEFAULT_YEARS = (2005, 2006)
@@ -66,94 +69,6 @@ QUARTERLY_ELEMENTS = ("MEETINGS_HELD",)
 YEARLY_ELEMENTS = ("SURVEY_RESPONDENTS", "SURVEY_SATISFIED")
 CHECK_ELEMENTS = ("CHECK_BIRTHS_FOUND", "CHECK_BIRTHS_MISSED", "CHECK_BIRTHS_CONCEALED")
 
-DHIS2_CSV_HEADER = (
-    "dataelement",
-    "period",
-    "orgunit",
-    "catoptcombo",
-    "attroptcombo",
-    "value",
-    "storedby",
-    "lastupdated",
-    "comment",
-    "followup",
-)
-
-# --- names ---------------------------------------------------------------------------------
-# Village names are put together from parts, each with its pinyin for the English name.
-_DIRECTIONS = (
-    ("东", "dong"),
-    ("西", "xi"),
-    ("南", "nan"),
-    ("北", "bei"),
-    ("前", "qian"),
-    ("后", "hou"),
-    ("大", "da"),
-    ("小", "xiao"),
-    ("上", "shang"),
-    ("下", "xia"),
-)
-_VILLAGE_SURNAMES = (
-    ("王", "wang"),
-    ("李", "li"),
-    ("张", "zhang"),
-    ("刘", "liu"),
-    ("陈", "chen"),
-    ("杨", "yang"),
-    ("赵", "zhao"),
-    ("孙", "sun"),
-    ("马", "ma"),
-    ("高", "gao"),
-    ("郭", "guo"),
-    ("胡", "hu"),
-    ("宋", "song"),
-    ("韩", "han"),
-    ("冯", "feng"),
-    ("曹", "cao"),
-    ("许", "xu"),
-    ("邓", "deng"),
-    ("丁", "ding"),
-    ("崔", "cui"),
-)
-# {direction}{surname}{suffix}: 东王庄, 后李屯
-_DIRECTED_SUFFIXES = (("庄", "zhuang"), ("屯", "tun"), ("集", "ji"), ("楼", "lou"), ("营", "ying"))
-# {surname}家{place}: 李家洼, 张家寨
-_FAMILY_PLACES = (
-    ("洼", "wa"),
-    ("寨", "zhai"),
-    ("营", "ying"),
-    ("店", "dian"),
-    ("河", "he"),
-    ("坡", "po"),
-    ("岗", "gang"),
-    ("桥", "qiao"),
-    ("湾", "wan"),
-    ("庄", "zhuang"),
-)
-# {surname}{suffix}: 刘集, 陈楼, 高官庄
-_PLAIN_SUFFIXES = (
-    ("集", "ji"),
-    ("楼", "lou"),
-    ("屯", "tun"),
-    ("官庄", "guanzhuang"),
-    ("堡", "bao"),
-    ("圩", "wei"),
-)
-
-_PERSON_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-_GIVEN_CHARS = "建国明华秀英志强文军平海玉兰春梅红德成福顺立新金凤丽桂芳宝林俊杰振东伟敏静霞云峰刚勇波涛超亮洪庆永胜利荣贵"
-
-DIRECT_UNITS = (
-    ("DU_OFFICES", "镇直机关", "Township government offices"),
-    ("DU_SCHOOLS", "教委", "Township education committee"),
-    ("DU_ENTERPRISES", "企业", "Township enterprises"),
-    ("DU_HOSPITAL", "卫生院", "Township hospital"),
-)
-DEPARTMENTS = (
-    ("DP_POLICE", "派出所", "Police station"),
-    ("DP_COMMERCE", "工商所", "Industry and commerce office"),
-    ("DP_HEALTH", "卫生部门（计生服务站）", "Health department (family-planning service station)"),
-)
 VILLAGE_ROLES = (
     ("SEC", "party_secretary"),
     ("DIR", "director"),
@@ -163,34 +78,6 @@ VILLAGE_ROLES = (
 
 
 # --- what the generator returns -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DemoUnit:
-    code: str
-    name: str
-    name_en: str
-    kind: str
-    parent: str | None
-    sort_order: int
-
-
-@dataclass(frozen=True)
-class DemoOfficial:
-    code: str
-    name: str
-    role: str
-    unit: str
-
-
-@dataclass(frozen=True)
-class DemoValue:
-    """One aggregate figure: a data element of a unit in a DHIS2 period."""
-
-    element: str
-    period: str
-    unit: str
-    value: int
 
 
 @dataclass(frozen=True)
@@ -240,6 +127,12 @@ class DemoTownship:
     spot_checks: dict[int, tuple[str, ...]]
     stories: Stories
     village_codes: tuple[str, ...]
+    # The direct units' and departments' stories (their figures are in ``values``).
+    unit_stories: UnitStories
+
+    def codes_of(self, kind: str) -> tuple[str, ...]:
+        """The codes of the units of one kind (``direct_unit``, ``department`` …)."""
+        return tuple(u.code for u in self.units if u.kind == kind)
 
     def value_map(self) -> dict[tuple[str, str, str], int]:
         """{(element, period, unit): value} of every figure."""
@@ -294,40 +187,6 @@ def allocate_quotas(
     for code in by_remainder[:left]:
         quotas[code] += 1
     return cap, quotas
-
-
-def village_names(rng: np.random.Generator, count: int) -> list[tuple[str, str]]:
-    """``count`` distinct village names (Chinese, English) made from common name parts."""
-    names: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    while len(names) < count:
-        surname = _VILLAGE_SURNAMES[rng.integers(len(_VILLAGE_SURNAMES))]
-        pattern = rng.integers(3)
-        parts: tuple[tuple[str, str], ...]
-        if pattern == 0:
-            first = _DIRECTIONS[rng.integers(len(_DIRECTIONS))]
-            last = _DIRECTED_SUFFIXES[rng.integers(len(_DIRECTED_SUFFIXES))]
-            parts = (first, surname, last)
-        elif pattern == 1:
-            place = _FAMILY_PLACES[rng.integers(len(_FAMILY_PLACES))]
-            parts = (surname, ("家", "jia"), place)
-        else:
-            parts = (surname, _PLAIN_SUFFIXES[rng.integers(len(_PLAIN_SUFFIXES))])
-        zh = "".join(p[0] for p in parts) + "村"
-        if zh in seen:
-            continue
-        seen.add(zh)
-        en = "".join(p[1] for p in parts).capitalize() + " Village"
-        names.append((zh, en))
-    return names
-
-
-def person_name(rng: np.random.Generator) -> str:
-    """A synthetic official's name: a common surname and one or two given-name characters."""
-    surname = _PERSON_SURNAMES[rng.integers(len(_PERSON_SURNAMES))]
-    size = 1 if rng.random() < 0.3 else 2
-    given = "".join(_GIVEN_CHARS[rng.integers(len(_GIVEN_CHARS))] for _ in range(size))
-    return surname + given
 
 
 def _uniform(rng: np.random.Generator, low: float, high: float) -> float:
@@ -456,7 +315,7 @@ def _check_years(years: Sequence[int]) -> tuple[int, ...]:
 
 def _structure(
     rng: np.random.Generator,
-) -> tuple[list[DemoUnit], list[DemoOfficial], list[str]]:
+) -> tuple[list[DemoUnit], list[DemoOfficial], list[str], set[str]]:
     units = [
         DemoUnit(COUNTY_CODE, "示范县", "Demo County", "county", None, 0),
         DemoUnit(TOWNSHIP_CODE, "示范镇", "Demo Township", "township", COUNTY_CODE, 0),
@@ -478,13 +337,13 @@ def _structure(
         units.append(DemoUnit(code, zh, en, "village", TOWNSHIP_CODE, index))
         for suffix, role in VILLAGE_ROLES:
             officials.append(DemoOfficial(f"{code}-{suffix}", fresh_name(), role, code))
-    for index, (code, zh, en) in enumerate(DIRECT_UNITS, start=1):
+    for index, (code, zh, en, *_size) in enumerate(DIRECT_UNITS, start=1):
         units.append(DemoUnit(code, zh, en, "direct_unit", TOWNSHIP_CODE, 100 + index))
         officials.append(DemoOfficial(f"{code}-HEAD", fresh_name(), "department_head", code))
     for index, (code, zh, en) in enumerate(DEPARTMENTS, start=1):
         units.append(DemoUnit(code, zh, en, "department", TOWNSHIP_CODE, 200 + index))
         officials.append(DemoOfficial(f"{code}-HEAD", fresh_name(), "department_head", code))
-    return units, officials, village_codes
+    return units, officials, village_codes, used_names
 
 
 def _choose_stories(
@@ -519,7 +378,7 @@ def generate_township(
     """The demo township for ``seed`` and ``years``: the same seed always gives the same figures."""
     years = _check_years(years)
     rng = np.random.default_rng(seed)
-    units, officials, village_codes = _structure(rng)
+    units, officials, village_codes, used_names = _structure(rng)
     stories = _choose_stories(rng, village_codes, years)
 
     states: dict[str, _VillageState] = {}
@@ -535,8 +394,12 @@ def generate_township(
             mwra_share=_uniform(rng, 0.15, 0.18),
             migrant_share=_uniform(rng, 0.01, 0.04),
         )
-        # The birth rate divides by the population at the end of the previous year.
+        # The birth rate divides by the population at the end of the previous year; the birth
+        # plan of the first year averages the two year-ends before it (no random draw here, so
+        # the figures of every other element stay as they were).
         values.append(DemoValue("POPULATION", before, code, population))
+        earlier = round(population / (1 + PLANNED_GROWTH_PER_MILLE / 1000))
+        values.append(DemoValue("POPULATION", f"{years[0] - 2}12", code, earlier))
 
     caps: dict[int, int] = {}
     quotas: dict[int, dict[str, int]] = {}
@@ -594,12 +457,18 @@ def generate_township(
             values.append(
                 DemoValue("CHECK_BIRTHS_CONCEALED", str(year), code, concealed_count[code])
             )
+    # The maternity ward delivers most of the births the villages reported, month by month.
+    monthly_births: dict[str, int] = {}
+    for v in values:
+        if v.element == "BIRTHS":
+            monthly_births[v.period] = monthly_births.get(v.period, 0) + v.value
+    others = generate_units(seed, years, monthly_births, _unused_name(used_names))
     return DemoTownship(
         seed=seed,
         years=years,
         units=tuple(units),
-        officials=tuple(officials),
-        values=tuple(values),
+        officials=(*officials, *others.officials),
+        values=(*values, *others.values),
         caps=caps,
         quotas=quotas,
         planned_population=planned,
@@ -607,7 +476,21 @@ def generate_township(
         spot_checks=spot_checks,
         stories=stories,
         village_codes=tuple(village_codes),
+        unit_stories=others.stories,
     )
+
+
+def _unused_name(used: set[str]) -> Callable[[np.random.Generator], str]:
+    """A name drawer that never repeats a name already given to an official."""
+
+    def draw(rng: np.random.Generator) -> str:
+        while True:
+            name = person_name(rng)
+            if name not in used:
+                used.add(name)
+                return name
+
+    return draw
 
 
 def _spot_check(
@@ -694,58 +577,3 @@ def _village_year(
     out.append(DemoValue("SURVEY_RESPONDENTS", str(year), code, respondents))
     out.append(DemoValue("SURVEY_SATISFIED", str(year), code, satisfied))
     return out
-
-
-# --- output formats -----------------------------------------------------------------------
-
-
-def _last_updated(period: str) -> str:
-    """When a figure of ``period`` was reported: the 3rd of the month after the period ends."""
-    year = int(period[:4])
-    if len(period) == 6 and period[4:].isdigit():
-        month = int(period[4:])
-    elif "Q" in period:
-        month = int(period[-1]) * 3
-    else:
-        month = 12
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return f"{year:04d}-{month:02d}-03"
-
-
-def dhis2_csv(values: Iterable[DemoValue], stored_by: str = "demo") -> str:
-    """The figures as a DHIS2 data value set in CSV (default category combinations)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(DHIS2_CSV_HEADER)
-    for v in values:
-        when = _last_updated(v.period)
-        writer.writerow([v.element, v.period, v.unit, "", "", v.value, stored_by, when, "", ""])
-    return out.getvalue()
-
-
-def bundle_document(township: DemoTownship) -> dict[str, object]:
-    """A configuration bundle (units, officials, birth-quota targets) for the bundle loader."""
-    units = [
-        {
-            "code": u.code,
-            "name": u.name,
-            "name_en": u.name_en,
-            "kind": u.kind,
-            "parent": u.parent,
-            "sort_order": u.sort_order,
-        }
-        for u in township.units
-    ]
-    officials = [
-        {"code": o.code, "name": o.name, "role": o.role, "unit": o.unit} for o in township.officials
-    ]
-    targets = [
-        {
-            "scheme": SCHEME_CODE,
-            "item": QUOTA_ITEM,
-            "year": year,
-            "values": dict(sorted(township.quotas[year].items())),
-        }
-        for year in township.years
-    ]
-    return {"kaohe_bundle": 1, "units": units, "officials": officials, "targets": targets}

@@ -1,18 +1,21 @@
-"""Building the demo township through the ordinary write paths, and telling its stories.
+"""Building and assessing the demo township through the ordinary write paths.
 
-:func:`do_build_demo` loads the 2006 template library and a generated bundle (units, officials,
-birth quotas) with the bundle loader, then imports the generated figures as a DHIS2 CSV data
+:func:`do_build_demo` loads the whole 2006 template library (the village, direct-unit and
+department schemes) and a generated bundle (units, officials, birth quotas) with the bundle
+loader, publishes the schemes it loaded, then imports the generated figures as a DHIS2 CSV data
 value set with the data value importer: the demo goes through the same checks and writes the
-same audit rows as a real township would.
+same audit rows as a real township would. :func:`do_assess_demo_schemes` assesses every scheme
+for every year. The stories are told by :mod:`kaohe.demo.stories`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import secrets
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +26,15 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role
 from kaohe.accounts.services import do_grant_role
-from kaohe.assessments.models import AssessmentRun, UnitResult
+from kaohe.assessments.models import AssessmentRun
 from kaohe.assessments.services import do_run_assessment, find_scheme
 from kaohe.audit.services import Actor, record
 from kaohe.bundles.services import do_load_bundles
 from kaohe.datavalues.services import ImportSummary, do_import_values
+from kaohe.demo.contracts import DemoContracts, do_demo_contracts
 from kaohe.orgunits.models import OrgUnit
-from kaohe.schemes.models import GradeBand, Veto
+from kaohe.schemes.models import Scheme, SchemeStatus
+from kaohe.schemes.versions import do_publish_scheme
 
 from .generator import (
     DEFAULT_SEED,
@@ -38,14 +43,16 @@ from .generator import (
     TOWNSHIP_CODE,
     DemoTownship,
     Stories,
-    bundle_document,
-    dhis2_csv,
     generate_township,
 )
+from .output import bundle_document, dhis2_csv
+from .units import DEPARTMENTS_SCHEME, DIRECT_UNITS_SCHEME, UnitStories
 
 LIBRARY_DIR = Path(__file__).resolve().parent.parent / "library" / "2006"
 DEMO_USERNAME = "demo"
 STORED_BY = "demo"
+# The schemes the demo assesses, villages first (the pages and the stories start from them).
+DEMO_SCHEMES = (SCHEME_CODE, DIRECT_UNITS_SCHEME, DEPARTMENTS_SCHEME)
 
 
 class DemoError(RuntimeError):
@@ -61,6 +68,9 @@ class DemoSummary:
     township: str
     villages: tuple[str, ...]
     village_names: dict[str, str]
+    unit_names: dict[str, str]
+    direct_units: tuple[str, ...]
+    departments: tuple[str, ...]
     units: int
     officials: int
     values: int
@@ -71,7 +81,10 @@ class DemoSummary:
     true_births: dict[int, dict[str, int]]
     spot_checks: dict[int, tuple[str, ...]]
     stories: Stories
+    unit_stories: UnitStories
+    published: tuple[str, ...]
     seconds: float
+    contracts: DemoContracts | None = None
 
     def reported_births(self, code: str, year: int) -> int:
         """Births the village reported in ``year`` (fewer than the true ones where it hid some)."""
@@ -86,15 +99,22 @@ class DemoSummary:
     def label(self, code: str) -> str:
         return f"{code} {self.village_names[code]}"
 
+    def unit_label(self, code: str) -> str:
+        """A direct unit or department as ``CODE name``."""
+        return f"{code} {self.unit_names[code]}"
+
     def headline(self) -> str:
         """What was built, in one bilingual line."""
         return _(
-            "示范镇：{villages} 个村，{units} 个单位，{officials} 名责任人，{values} 条数据，"
-            "种子 {seed}，用时 {seconds:.1f} 秒 / demo township: {villages} villages, {units} "
-            "units, {officials} officials, {values} data values, seed {seed}, built in "
-            "{seconds:.1f} s"
+            "示范镇：{villages} 个村，{direct} 个镇直单位，{departments} 个部门，共 {units} 个单位，"
+            "{officials} 名责任人，{values} 条数据，种子 {seed}，用时 {seconds:.1f} 秒 / demo "
+            "township: {villages} villages, {direct} direct units, {departments} departments, "
+            "{units} units in all, {officials} officials, {values} data values, seed {seed}, "
+            "built in {seconds:.1f} s"
         ).format(
             villages=len(self.villages),
+            direct=len(self.direct_units),
+            departments=len(self.departments),
             units=self.units,
             officials=self.officials,
             values=self.imported,
@@ -104,7 +124,7 @@ class DemoSummary:
 
 
 def library_paths() -> list[Path]:
-    """The 2006 template bundle files, in name order."""
+    """The 2006 template bundle files (villages, direct units, departments), in name order."""
     paths = sorted(LIBRARY_DIR.glob("*.yaml"))
     if not paths:
         raise DemoError(
@@ -120,7 +140,9 @@ def demo_exists() -> bool:
     return OrgUnit.objects.filter(code=TOWNSHIP_CODE).exists()
 
 
-def _summary(township: DemoTownship, imported: ImportSummary, seconds: float) -> DemoSummary:
+def _summary(
+    township: DemoTownship, imported: ImportSummary, published: tuple[str, ...], seconds: float
+) -> DemoSummary:
     villages = township.village_codes
     names = {u.code: u.name for u in township.units}
     return DemoSummary(
@@ -129,6 +151,9 @@ def _summary(township: DemoTownship, imported: ImportSummary, seconds: float) ->
         township=TOWNSHIP_CODE,
         villages=villages,
         village_names={code: names[code] for code in villages},
+        unit_names=names,
+        direct_units=township.codes_of("direct_unit"),
+        departments=township.codes_of("department"),
         units=len(township.units),
         officials=len(township.officials),
         values=len(township.values),
@@ -139,6 +164,8 @@ def _summary(township: DemoTownship, imported: ImportSummary, seconds: float) ->
         true_births=township.true_births,
         spot_checks=township.spot_checks,
         stories=township.stories,
+        unit_stories=township.unit_stories,
+        published=published,
         seconds=seconds,
     )
 
@@ -158,7 +185,8 @@ def do_build_demo(
     seed: int = DEFAULT_SEED,
     years: Sequence[int] = DEFAULT_YEARS,
 ) -> DemoSummary:
-    """Build the demo township in one transaction: library, units, officials, quotas, figures.
+    """Build the demo township in one transaction: library, units, officials, quotas, figures;
+    the schemes the demo loaded are published (a township assesses with published rules).
 
     Refuses (:class:`DemoError`) when the database already holds the demo township: the figures
     of another seed would mix with the stored ones. ``kaohe demo`` starts from a fresh file.
@@ -179,6 +207,7 @@ def do_build_demo(
             encoding="utf-8",
         )
         do_load_bundles([*library_paths(), bundle], actor)
+    published = _publish_demo_schemes(actor)
     csv_bytes = dhis2_csv(township.values, stored_by=STORED_BY).encode("utf-8")
     source = io.BytesIO(csv_bytes)
     source.name = "demo-values.csv"
@@ -189,6 +218,14 @@ def do_build_demo(
             + "\n"
             + _problems_text(imported.problems)
         )
+    contracts = do_demo_contracts(
+        actor,
+        OrgUnit.objects.get(code=TOWNSHIP_CODE),
+        demo_schemes(),
+        township.years,
+        township.caps,
+        township.quotas,
+    )
     record(
         actor,
         "demo.build",
@@ -196,14 +233,45 @@ def do_build_demo(
         TOWNSHIP_CODE,
         after={"seed": seed, "years": list(township.years), "values": len(township.values)},
     )
-    return _summary(township, imported, time.perf_counter() - started)
+    summary = _summary(township, imported, published, time.perf_counter() - started)
+    return dataclasses.replace(summary, contracts=contracts)
+
+
+def _publish_demo_schemes(actor: Actor) -> tuple[str, ...]:
+    """Publish the demo's schemes that are still drafts; their codes, in the demo's order."""
+    published = []
+    for code in DEMO_SCHEMES:
+        scheme = find_scheme(code)
+        if scheme.status != SchemeStatus.PUBLISHED:
+            do_publish_scheme(scheme, actor, note=_("示范镇演示 / the demo township"))
+        published.append(code)
+    return tuple(published)
+
+
+def demo_schemes() -> list[Scheme]:
+    """The demo's schemes (their latest versions), villages first."""
+    return [find_scheme(code) for code in DEMO_SCHEMES]
+
+
+@transaction.atomic
+def do_assess_demo_schemes(
+    actor: Actor, years: Sequence[int]
+) -> dict[str, dict[int, AssessmentRun]]:
+    """Assess the demo township with each of its schemes (villages, direct units, departments)
+    for each year: {scheme code: {year: run}}."""
+    root = OrgUnit.objects.get(code=TOWNSHIP_CODE)
+    return {
+        scheme.code: {
+            year: do_run_assessment(scheme, year, actor=actor, root=root) for year in years
+        }
+        for scheme in demo_schemes()
+    }
 
 
 def do_assess_demo(actor: Actor, years: Sequence[int]) -> dict[int, AssessmentRun]:
-    """Assess the demo township's villages with the 2006 village scheme for each year."""
-    scheme = find_scheme(SCHEME_CODE)
-    root = OrgUnit.objects.get(code=TOWNSHIP_CODE)
-    return {year: do_run_assessment(scheme, year, actor=actor, root=root) for year in years}
+    """Assess the demo township with all its schemes for each year; the village scheme's runs
+    (the ones its pages and stories start from). :func:`do_assess_demo_schemes` gives all."""
+    return do_assess_demo_schemes(actor, years)[SCHEME_CODE]
 
 
 @transaction.atomic
@@ -224,127 +292,3 @@ def do_ensure_demo_user(actor: Actor) -> str:
     # The demo visitor runs the township: every page, data entry and assessment under it.
     do_grant_role(actor, user, Role.TOWNSHIP_ADMIN, OrgUnit.objects.get(code=TOWNSHIP_CODE))
     return password
-
-
-# --- telling the stories from the stored results ------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Shown:
-    rank: int
-    count: int
-    total: str
-    grade_zh: str
-    grade_en: str
-    vetoes_zh: str
-    vetoes_en: str
-
-
-def _results(runs: Mapping[int, AssessmentRun]) -> dict[int, dict[str, _Shown]]:
-    shown: dict[int, dict[str, _Shown]] = {}
-    for year, run in runs.items():
-        grades = {
-            g.code: (g.name, g.name_en or g.code)
-            for g in GradeBand.objects.filter(scheme=run.scheme)
-        }
-        vetoes = {
-            v.code: (v.name, v.name_en or v.code) for v in Veto.objects.filter(scheme=run.scheme)
-        }
-        rows = list(UnitResult.objects.filter(run=run, kind="village").select_related("unit"))
-        shown[year] = {}
-        for r in rows:
-            grade_zh, grade_en = grades.get(r.grade, (r.grade_name or "—", r.grade or "—"))
-            shown[year][r.unit.code] = _Shown(
-                rank=r.rank,
-                count=len(rows),
-                total=f"{r.total:.2f}",
-                grade_zh=grade_zh,
-                grade_en=grade_en,
-                vetoes_zh="、".join(vetoes.get(c, (c, c))[0] for c in r.vetoes),
-                vetoes_en=", ".join(vetoes.get(c, (c, c))[1] for c in r.vetoes),
-            )
-    return shown
-
-
-def _outcome(shown: _Shown) -> str:
-    if shown.vetoes_zh:
-        text = _(
-            "总分 {total}，{grade_zh}，第 {rank}/{count} 名，一票否决：{vetoes_zh} / total {total}, "
-            "{grade_en}, rank {rank} of {count}, vetoed: {vetoes_en}"
-        )
-    else:
-        text = _(
-            "总分 {total}，{grade_zh}，第 {rank}/{count} 名 / total {total}, {grade_en}, rank "
-            "{rank} of {count}"
-        )
-    return text.format(**vars(shown))
-
-
-def story_lines(summary: DemoSummary, runs: Mapping[int, AssessmentRun]) -> list[str]:
-    """The demo's stories with what the assessment made of them, read from the stored results."""
-    s = summary.stories
-    results = _results(runs)
-    lines = [_("演示情节 / the demo's stories")]
-    year = s.over_plan_year
-    if year in results:
-        births = summary.reported_births(s.over_plan, year)
-        quota = summary.quotas[year][s.over_plan]
-        lines.append(
-            _(
-                "· {village}：{year} 年出生 {births} 人，计划 {quota} 人，超计划 {over} 人 / "
-                "{year}: {births} births against a quota of {quota}"
-            ).format(
-                village=summary.label(s.over_plan),
-                year=year,
-                births=births,
-                quota=quota,
-                over=births - quota,
-            )
-        )
-        lines.append(f"  {_outcome(results[year][s.over_plan])}")
-    year = s.concealed_year
-    if year in results:
-        lines.append(
-            _(
-                "· {village}：{year} 年瞒报出生 1 人，镇抽查发现 / {year}: concealed a birth "
-                "that the township's spot check found"
-            ).format(village=summary.label(s.concealed), year=year)
-        )
-        lines.append(f"  {_outcome(results[year][s.concealed])}")
-    year = s.under_reported_year
-    if year in results:
-        reported = summary.reported_births(s.under_reported, year)
-        found = summary.true_births[year][s.under_reported]
-        lines.append(
-            _(
-                "· {village}：{year} 年上报出生 {reported} 人，抽查实有 {found} 人，漏报 "
-                "{missed} 人（非瞒报）/ {year}: reported {reported} births, the check found "
-                "{found}: {missed} missed, not concealed"
-            ).format(
-                village=summary.label(s.under_reported),
-                year=year,
-                reported=reported,
-                found=found,
-                missed=found - reported,
-            )
-        )
-        lines.append(f"  {_outcome(results[year][s.under_reported])}")
-    for year in summary.years:
-        if year not in results:
-            continue
-        lines.append(
-            _(
-                "· {year} 年薄弱村（避孕节育、措施落实、流动人口管理、晚婚晚育差）/ weak "
-                "villages in {year} (poor contraception, measures, migrant management, late "
-                "marriage)"
-            ).format(year=year)
-        )
-        for code in s.weak[year]:
-            lines.append(f"  {summary.label(code)}：{_outcome(results[year][code])}")
-    lines.append(
-        _(
-            "· {village}：连续 {n} 年薄弱，应列为严管村 / weak {n} years running: a candidate "
-            "for strict management (严管村)"
-        ).format(village=summary.label(s.weak_both), n=len(summary.years))
-    )
-    return lines

@@ -21,6 +21,7 @@ import numpy.typing as npt
 import polars as pl
 
 from .aggregate import ValueCube, aggregate_cube
+from .combining import FLAG_COEFFICIENT_MISSING, combine, combine_weighted
 from .compiling import (
     MAX_OFFSET_DEPTH,
     CompiledIndicator,
@@ -30,11 +31,11 @@ from .compiling import (
     compile_scheme,
     scheme_fingerprint,
 )
-from .explain import VECTORISE_FROM, item_templates, render_many_langs, render_rows_langs
-from .grading import grade_codes, ranks, total_scores
+from .grading import grade_codes, ranks
+from .result_frames import ScoredPeriod, codes_per_unit, explanations, long_items, made_columns
 from .rounding import round_half_up_array
 from .rules import FLAG_NAMES, ItemInputs, ItemOutcome, score_item
-from .spec import RuleType
+from .spec import PeriodPartSpec, RuleType
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -58,22 +59,34 @@ class AssessmentInputs:
     period's figures; every cube lists the same units in the same order. ``kinds`` gives each
     unit's kind (units are compared within it). ``targets`` maps an item code to per-unit
     targets (NaN = use the item's default).
+
+    ``parts`` serves schemes with period parts: per part code, that part's figures by period
+    offset from the part's own period (0 = the part, -1 = the period of the part's type before
+    it), with the same units. ``cubes`` still hold the whole year's: vetoes and indicators are
+    decided on them.
     """
 
     units: tuple[str, ...]
     kinds: tuple[str, ...]
     cubes: Mapping[int, ValueCube]
     targets: Mapping[str, FloatArray] = field(default_factory=dict)
+    parts: Mapping[str, Mapping[int, ValueCube]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class AssessmentResult:
     """What :func:`assess` returns.
 
-    ``units``: unit, kind, total, grade, rank, vetoed, vetoes (codes), flags — in input order.
-    ``items``: unit, item, actual, target, score, flag, explanation_zh, explanation_en — item by
-    item in scheme order, units in input order within each item.
-    ``indicators``: unit and one column per indicator (``n:CODE``).
+    ``units``: unit, kind, total, grade, rank, vetoed, vetoes (codes), flags, then how the
+    total was made — ``track:CODE`` per track; ``coefficient`` (as applied, null where missing)
+    when the scheme has one and no period parts; with period parts ``period:CODE`` (each part's
+    total), ``track:CODE@PART`` and ``coefficient@PART``, ``track:CODE`` being the parts' track
+    scores combined by the parts' weights — and explanation_zh, explanation_en (the total
+    explained) — in input order.
+    ``items``: unit, part ("" for the year, else the period part's code), item, actual, target,
+    score, flag, explanation_zh, explanation_en — part by part, item by item in scheme order,
+    units in input order within each item.
+    ``indicators``: unit and one column per indicator (``n:CODE``), of the whole year.
     """
 
     units: pl.DataFrame
@@ -155,6 +168,8 @@ def _shifted_needs(
     expressions += [item.actual for item in compiled.items]
     expressions += [case for item in compiled.items for case in item.cases]
     expressions += [cond for _, cond in compiled.vetoes]
+    if compiled.coefficient is not None:
+        expressions.append(compiled.coefficient)
     for expression in expressions:
         wanted |= {code for code, off in expression.references.indicators if off != 0}
     by_code = {ci.spec.code: ci for ci in compiled.indicators}
@@ -208,21 +223,11 @@ def _item_inputs(
     )
 
 
-def assess(
-    compiled: CompiledScheme, inputs: AssessmentInputs, scheme_hash: str | None = None
-) -> AssessmentResult:
-    """Score, veto, total, grade, rank and explain every unit of ``inputs``.
-
-    Deterministic: the same scheme and inputs give identical frames and hashes. ``scheme_hash``
-    is the caller's canonical hash of the scheme version (the database keeps one per version);
-    without it a fingerprint of the spec is used.
-    """
-    spec = compiled.spec
-    n = len(inputs.units)
-    frames = _Columns(compiled, inputs)
+def _score_period(
+    compiled: CompiledScheme, frames: _Columns, group: npt.NDArray[np.int64], part: str = ""
+) -> ScoredPeriod:
+    n = frames.n
     columns = frames.frame(0)
-    _, group = np.unique(np.asarray(inputs.kinds, dtype=object), return_inverse=True)
-    group = group.astype(np.int64)
     previous = frames.frame(-1) if compiled.needs_previous_actuals else None
     outcomes: list[ItemOutcome] = []
     item_inputs: list[ItemInputs] = []
@@ -231,25 +236,75 @@ def assess(
         prepared = _item_inputs(item, columns, previous if wants_previous else None, group, n)
         item_inputs.append(prepared)
         outcomes.append(score_item(item.spec, prepared))
+    coefficient = (
+        compiled.coefficient.evaluate(columns, n) if compiled.coefficient is not None else None
+    )
+    made = combine(compiled.spec, [o.score for o in outcomes], coefficient, n)
+    return ScoredPeriod(part, item_inputs, outcomes, made, columns)
+
+
+def _part_inputs(inputs: AssessmentInputs, part: PeriodPartSpec) -> AssessmentInputs:
+    cubes = inputs.parts.get(part.code)
+    if cubes is None:
+        raise ValueError(f"the inputs hold no figures of period part {part.code}")
+    return AssessmentInputs(inputs.units, inputs.kinds, cubes, inputs.targets)
+
+
+def assess(
+    compiled: CompiledScheme, inputs: AssessmentInputs, scheme_hash: str | None = None
+) -> AssessmentResult:
+    """Score, veto, total, grade, rank and explain every unit of ``inputs``.
+
+    Deterministic: the same scheme and inputs give identical frames and hashes. ``scheme_hash``
+    is the caller's canonical hash of the scheme version (the database keeps one per version);
+    without it a fingerprint of the spec is used. Tracks, a coefficient and period parts make
+    the total as :mod:`kaohe.engine.combining` describes; vetoes are decided on the whole
+    year's figures even when the items are scored part by part.
+    """
+    spec = compiled.spec
+    n = len(inputs.units)
+    frames = _Columns(compiled, inputs)
+    columns = frames.frame(0)
+    _, group = np.unique(np.asarray(inputs.kinds, dtype=object), return_inverse=True)
+    group = group.astype(np.int64)
+    if spec.period_parts:
+        scored = [
+            _score_period(
+                compiled, _Columns(compiled, _part_inputs(inputs, part)), group, part.code
+            )
+            for part in spec.period_parts
+        ]
+        total = combine_weighted(
+            [s.made.total for s in scored], [part.weight for part in spec.period_parts]
+        )
+    else:
+        scored = [_score_period(compiled, frames, group)]
+        total = scored[0].made.total
 
     veto_values = [(code, cond.evaluate(columns, n)) for code, cond in compiled.vetoes]
     fired = [(code, values == 1.0) for code, values in veto_values]
     vetoed = np.zeros(n, dtype=bool)
     for _, mask in fired:
         vetoed |= mask
-    total = total_scores([o.score for o in outcomes], units=n)
     grades = grade_codes(total, vetoed, spec.grades, spec.veto_grade)
     rank = ranks(total, vetoed, group)
 
     flag_marks: list[tuple[str, npt.NDArray[np.bool_]]] = []
-    for item, outcome in zip(compiled.items, outcomes, strict=True):
-        for flag_code in np.unique(outcome.flag[outcome.flag > 0]):
+    for period in scored:
+        suffix = f"@{period.part}" if period.part else ""
+        for item, outcome in zip(compiled.items, period.outcomes, strict=True):
+            for flag_code in np.unique(outcome.flag[outcome.flag > 0]):
+                flag_marks.append(
+                    (f"{FLAG_NAMES[flag_code]}:{item.spec.code}{suffix}", outcome.flag == flag_code)
+                )
+        if period.made.coefficient_missing is not None:
             flag_marks.append(
-                (f"{FLAG_NAMES[flag_code]}:{item.spec.code}", outcome.flag == flag_code)
+                (f"{FLAG_COEFFICIENT_MISSING}{suffix}", period.made.coefficient_missing)
             )
     for code, values in veto_values:
         flag_marks.append((f"veto_undetermined:{code}", np.isnan(values)))
 
+    item_texts, total_texts = explanations(compiled, scored, total, n)
     unit_frame = pl.DataFrame(
         {
             "unit": pl.Series(inputs.units, dtype=pl.String),
@@ -258,11 +313,14 @@ def assess(
             "grade": pl.Series(grades, dtype=pl.String),
             "rank": rank,
             "vetoed": vetoed,
-            "vetoes": _codes_per_unit(fired, n).alias("vetoes"),
-            "flags": _codes_per_unit(flag_marks, n).alias("flags"),
+            "vetoes": codes_per_unit(fired, n).alias("vetoes"),
+            "flags": codes_per_unit(flag_marks, n).alias("flags"),
+            **made_columns(compiled, scored),
+            "explanation_zh": total_texts[0],
+            "explanation_en": total_texts[1],
         }
     )
-    item_frame = _long_items(compiled, inputs, item_inputs, outcomes)
+    item_frame = long_items(compiled, inputs.units, scored, item_texts)
     indicator_frame = pl.DataFrame(
         [pl.Series("unit", inputs.units, dtype=pl.String)]
         + [
@@ -274,7 +332,7 @@ def assess(
         units=unit_frame,
         items=item_frame,
         indicators=indicator_frame,
-        inputs_hash=_inputs_hash(inputs, columns),
+        inputs_hash=_inputs_hash(inputs, columns, scored),
         scheme_hash=scheme_hash or scheme_fingerprint(spec),
     )
 
@@ -314,111 +372,29 @@ def area_indicators(compiled: CompiledScheme, inputs: AssessmentInputs) -> dict[
     return result
 
 
-def _codes_per_unit(marks: Sequence[tuple[str, npt.NDArray[np.bool_]]], n: int) -> pl.Series:
-    """Per unit, the list of codes whose mask is set there (in the order of ``marks``).
+def _inputs_hash(
+    inputs: AssessmentInputs, columns: Mapping[str, FloatArray], scored: Sequence[ScoredPeriod]
+) -> str:
+    """sha256 over the figures and targets the scores were computed from, in a fixed order.
 
-    Marks are rare, so only the set positions are gathered (as a long frame grouped by unit);
-    building one Python list per unit would cost more than the whole assessment.
+    With period parts, each part's figures count too (moving a birth from one quarter to
+    another changes a score but not the year's figures).
     """
-    if n < VECTORISE_FROM:
-        # A township: plain lists cost microseconds where a Polars query costs milliseconds.
-        lists: list[list[str]] = [[] for _ in range(n)]
-        for code, mask in marks:
-            for index in np.flatnonzero(mask).tolist():
-                lists[index].append(code)
-        return pl.Series(lists, dtype=pl.List(pl.String))
-    positions = [np.flatnonzero(mask) for _, mask in marks]
-    hits = sum(len(p) for p in positions)
-    if hits == 0:
-        return pl.Series([[]], dtype=pl.List(pl.String)).new_from_index(0, n)
-    long = pl.DataFrame(
-        {
-            "i": np.concatenate(positions).astype(np.int64),
-            "k": np.repeat(np.arange(len(marks), dtype=np.int64), [len(p) for p in positions]),
-        }
-    ).with_columns(
-        pl.col("k")
-        .replace_strict(
-            list(range(len(marks))), [code for code, _ in marks], return_dtype=pl.String
-        )
-        .alias("code")
-    )
-    grouped = long.sort("i", "k").group_by("i", maintain_order=True).agg(pl.col("code"))
-    return (
-        pl.DataFrame({"i": np.arange(n, dtype=np.int64)})
-        .join(grouped, on="i", how="left", maintain_order="left")
-        .get_column("code")
-        .fill_null(pl.lit([], dtype=pl.List(pl.String)))
-    )
-
-
-def _long_items(
-    compiled: CompiledScheme,
-    inputs: AssessmentInputs,
-    item_inputs: Sequence[ItemInputs],
-    outcomes: Sequence[ItemOutcome],
-) -> pl.DataFrame:
-    n = len(inputs.units)
-    count = len(outcomes)
-    templates = [item_templates(item.spec) for item in compiled.items]
-    # Each figure is formatted once for both languages. A township's texts are built as plain
-    # lists (no query to plan), a province's by one vectorised Polars query.
-    if n >= VECTORISE_FROM:
-        texts = render_many_langs(templates, outcomes)
-        explanation_zh = _joined(texts["zh"], "zh")
-        explanation_en = _joined(texts["en"], "en")
-    else:
-        zh: list[str] = []
-        en: list[str] = []
-        for item_texts, outcome in zip(templates, outcomes, strict=True):
-            rows = render_rows_langs(item_texts, outcome)
-            zh += rows["zh"]
-            en += rows["en"]
-        explanation_zh = pl.Series("zh", zh, dtype=pl.String)
-        explanation_en = pl.Series("en", en, dtype=pl.String)
-    unit_series = pl.Series("unit", inputs.units, dtype=pl.String)
-    # None where an item carries no flag: FLAG_NAMES[0] is the empty name.
-    flag_lookup = pl.Series("flag", [None, *FLAG_NAMES[1:]], dtype=pl.String)
-    flags = np.concatenate([o.flag for o in outcomes]) if outcomes else np.empty(0, np.int8)
-
-    def stacked(arrays: Sequence[FloatArray]) -> FloatArray:
-        return np.concatenate(arrays) if arrays else np.empty(0)
-
-    # Strings are repeated by concatenating Series (memory copies), never through Python objects.
-    return pl.DataFrame(
-        {
-            "unit": pl.concat([unit_series] * count) if count else unit_series.clear(),
-            "item": pl.concat(
-                [
-                    pl.Series("item", [i.spec.code], dtype=pl.String).new_from_index(0, n)
-                    for i in compiled.items
-                ]
-            )
-            if count
-            else pl.Series("item", [], dtype=pl.String),
-            "actual": pl.Series(stacked([i.actual for i in item_inputs]), nan_to_null=True),
-            "target": pl.Series(stacked([i.target for i in item_inputs]), nan_to_null=True),
-            "score": stacked([o.score for o in outcomes]),
-            "flag": flag_lookup.gather(flags.astype(np.int64)),
-            "explanation_zh": explanation_zh,
-            "explanation_en": explanation_en,
-        }
-    )
-
-
-def _joined(parts: Sequence[pl.Series], name: str) -> pl.Series:
-    return pl.concat(parts).alias(name) if parts else pl.Series(name, [], dtype=pl.String)
-
-
-def _inputs_hash(inputs: AssessmentInputs, columns: Mapping[str, FloatArray]) -> str:
-    """sha256 over the figures and targets the scores were computed from, in a fixed order."""
     digest = hashlib.sha256()
-    names = sorted(c for c in columns if c.startswith(("e:", "t:")))
+    named = {c: columns[c] for c in columns if c.startswith(("e:", "t:"))}
+    for period in scored:
+        if period.part:
+            named.update(
+                (f"{period.part}|{c}", period.columns[c])
+                for c in period.columns
+                if c.startswith("e:")
+            )
+    names = sorted(named)
     digest.update("\x1f".join(["unit", "kind", *names]).encode())
     digest.update("\x1f".join(inputs.units).encode())
     digest.update("\x1f".join(inputs.kinds).encode())
     for name in names:
-        values = np.asarray(columns[name], dtype=np.float64)
+        values = np.asarray(named[name], dtype=np.float64)
         # One canonical NaN, whatever operation produced a missing value.
         digest.update(np.where(np.isnan(values), np.nan, values).tobytes())
     return digest.hexdigest()

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .combining import period_part_problems, track_problems
 from .expressions import (
     CompileContext,
     CompiledExpression,
@@ -64,6 +65,8 @@ class CompiledScheme:
     indicator_offsets: frozenset[int]
     # Indicators grouped so each group reads only indicators of earlier groups.
     indicator_levels: tuple[tuple[CompiledIndicator, ...], ...] = ()
+    # The coefficient multiplying each unit's combined score, when the scheme has one.
+    coefficient: CompiledExpression | None = None
 
     @property
     def element_codes(self) -> frozenset[str]:
@@ -95,26 +98,36 @@ def compile_scheme(
     scheme: SchemeSpec,
     element_codes: frozenset[str],
     dataset_codes: frozenset[str] = frozenset(),
+    period_type: str | None = None,
 ) -> CompiledScheme:
     """Compile and check every expression of ``scheme``; raise :class:`SchemeError` listing all
-    problems (unknown codes, syntax and type errors with carets, circular indicators)."""
-    key = (scheme_fingerprint(scheme), element_codes, dataset_codes)
+    problems (unknown codes, syntax and type errors with carets, circular indicators, items
+    without a valid track, bad period parts).
+
+    ``period_type`` is the DHIS2 type of the scheme's assessment period; given, each period
+    part is also checked against it (not coarser, its index inside every such period).
+    """
+    key = (scheme_fingerprint(scheme), element_codes, dataset_codes, period_type or "")
     cached = _COMPILED.get(key)
     if cached is None:
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.pop(next(iter(_COMPILED)))
-        cached = _COMPILED[key] = _compile(scheme, element_codes, dataset_codes)
+        cached = _COMPILED[key] = _compile(scheme, element_codes, dataset_codes, period_type)
     return cached
 
 
-# Compiled schemes by (fingerprint, element codes, data set codes); a scheme's compiled form
-# never changes, so a small cache spares a township's every recomputation the Lark pass.
-_COMPILED: dict[tuple[str, frozenset[str], frozenset[str]], CompiledScheme] = {}
+# Compiled schemes by (fingerprint, element codes, data set codes, period type); a scheme's
+# compiled form never changes, so a small cache spares a township's every recomputation the
+# Lark pass.
+_COMPILED: dict[tuple[str, frozenset[str], frozenset[str], str], CompiledScheme] = {}
 _COMPILED_MAX = 64
 
 
 def _compile(
-    scheme: SchemeSpec, element_codes: frozenset[str], dataset_codes: frozenset[str]
+    scheme: SchemeSpec,
+    element_codes: frozenset[str],
+    dataset_codes: frozenset[str],
+    period_type: str | None = None,
 ) -> CompiledScheme:
     context = CompileContext(
         elements=element_codes,
@@ -156,12 +169,18 @@ def _compile(
         cond = compile_one(f"veto {veto.code}", veto.condition, ExprType.BOOLEAN)
         if cond is not None:
             vetoes.append((veto.code, cond))
+    coefficient: CompiledExpression | None = None
+    if scheme.coefficient is not None and scheme.coefficient.strip():
+        coefficient = compile_one("coefficient", scheme.coefficient, ExprType.NUMBER)
+    problems += track_problems(scheme)
+    problems += period_part_problems(scheme.period_parts, period_type)
     order = _indicator_order(indicators, problems)
     if problems:
         raise SchemeError(problems)
     element_refs: set[tuple[str, int]] = set()
     indicator_offsets: set[int] = set()
-    for compiled in _all_expressions(list(indicators.values()), items, vetoes):
+    extra = [coefficient] if coefficient is not None else []
+    for compiled in _all_expressions(list(indicators.values()), items, vetoes) + extra:
         element_refs |= compiled.references.elements
         indicator_offsets |= {off for _, off in compiled.references.indicators if off != 0}
     ordered = [indicators[c] for c in order]
@@ -173,6 +192,7 @@ def _compile(
         element_refs=frozenset(element_refs),
         indicator_offsets=frozenset(indicator_offsets),
         indicator_levels=_indicator_levels(ordered),
+        coefficient=coefficient,
     )
 
 

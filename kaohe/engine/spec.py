@@ -242,6 +242,8 @@ class ItemSpec:
     decimals: int = 2
     unit: str = ""
     section: str = ""
+    # The code of the track (分线) the item counts in; "" when the scheme has no tracks.
+    track: str = ""
 
     @property
     def rule_type(self) -> RuleType:
@@ -273,8 +275,47 @@ class GradeSpec:
 
 
 @dataclass(frozen=True)
+class TrackSpec:
+    """A track (分线考核, e.g. 领导班子线 and 基础工作线) scored on its own items.
+
+    A track's score is the sum of its items' shown scores; the tracks are combined by
+    ``weight`` (6:4 → 0.6 × first + 0.4 × second). ``total`` is the track's full marks, for
+    display.
+    """
+
+    code: str
+    name: str
+    name_en: str
+    weight: float
+    total: float
+
+
+@dataclass(frozen=True)
+class PeriodPartSpec:
+    """A part of the assessment period scored on its own figures (分期考核, e.g. a quarter).
+
+    ``period_type`` is a DHIS2 period type (``Quarterly``; the scheme's own yearly type means
+    the whole assessment period) and ``index`` the index-th period of that type, by start date,
+    inside the assessment period (1-based: for a ``2006Oct`` year, Quarterly 1 is ``2005Q4``).
+    The year's total is the parts' totals combined by ``weight`` (4:3:3).
+    """
+
+    code: str
+    name: str
+    name_en: str
+    period_type: str
+    index: int
+    weight: float
+
+
+@dataclass(frozen=True)
 class SchemeSpec:
-    """An assessment scheme (考核方案) for one kind of unit or several."""
+    """An assessment scheme (考核方案) for one kind of unit or several.
+
+    ``tracks`` (分线), ``coefficient`` (an expression multiplying the combined total, e.g. a
+    difficulty or population coefficient named ``coefficient_name``) and ``period_parts``
+    (分期) change how the total is made; without them it is the sum of the items' scores.
+    """
 
     code: str
     name: str
@@ -287,3 +328,7 @@ class SchemeSpec:
     veto_grade: str | None = None
     constants: dict[str, float] = field(default_factory=dict, hash=False)
     unit_kinds: tuple[str, ...] = ()
+    tracks: tuple[TrackSpec, ...] = ()
+    coefficient: str | None = None
+    coefficient_name: str = ""
+    period_parts: tuple[PeriodPartSpec, ...] = ()

@@ -1,8 +1,13 @@
-"""Birth plan allocation (人口计划分解): the county's cap split into village quotas.
+"""Birth plan allocation (人口计划分解): the county's cap for a township split into village quotas.
 
 :func:`plan_allocation` reads the figures and runs :mod:`kaohe.engine.allocation`; nothing is
-written. :func:`do_apply_allocation` stores the (possibly hand-adjusted) quotas as the villages'
-targets of the scheme's birth-plan item, with an audit row for each change.
+written. :func:`do_apply_allocation` makes the same plan again inside its transaction and
+stores it: the quotas become the villages' targets of the scheme's birth-plan item, and the
+plan itself a :class:`~kaohe.schemes.models.BirthPlan` row, with an audit row for each change.
+
+The cap is the county's for one township and year, so a plan is always made for a township
+(its units of the scheme's kinds). It is given in births or as a birth rate in ‰, one of the
+two; a rate becomes births over the villages' summed average population, rounded down.
 
 Which figures: a plan for year Y is made at the start of Y, so it uses the stocks known then.
 The average population is (POPULATION at the end of Y-2 + POPULATION at the end of Y-1) / 2,
@@ -16,16 +21,19 @@ gets 0 and the allocation names it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
 
 import numpy as np
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from kaohe.assessments.recompute import schedule_recompute
 from kaohe.assessments.services import assessed_units, assessment_period
-from kaohe.audit.models import AuditEntry
+from kaohe.audit.models import AuditEntry, Channel
 from kaohe.audit.services import Actor, build_entry
+from kaohe.core.access import may_administer
 from kaohe.datavalues.models import DataValue
 from kaohe.elements.models import DataElement
 from kaohe.engine.aggregate import FloatArray, ValueCube, aggregate_cube
@@ -35,11 +43,10 @@ from kaohe.engine.allocation import (
     AllocationMethod,
     adjusted_quotas,
     allocate_by_method,
-    check_adjusted,
 )
-from kaohe.engine.periods import Period
-from kaohe.orgunits.models import OrgUnit
-from kaohe.schemes.models import Scheme, ScoringItem, UnitTarget
+from kaohe.engine.periods import Period, PeriodError
+from kaohe.orgunits.models import OrgUnit, UnitKind
+from kaohe.schemes.models import BirthPlan, Scheme, ScoringItem, UnitTarget
 from kaohe.schemes.specs import element_specs
 
 __all__ = [
@@ -47,21 +54,44 @@ __all__ = [
     "AllocationPlan",
     "AllocationRefused",
     "AllocationRow",
+    "AppliedAllocation",
+    "Refusal",
+    "birth_plan_for",
+    "check_quotas",
     "do_apply_allocation",
     "plan_allocation",
+    "plan_item_code",
 ]
 
 DEFAULT_ITEM = "BIRTHS_VS_PLAN"
 POPULATION = "POPULATION"
 MWRA = "MWRA"
+OBJECT_TYPE = "birthplan"
+# What BirthPlan.rate_per_mille can hold (max_digits=8, decimal_places=3); a birth rate above
+# 1000 ‰ is more births than people.
+RATE_PLACES = 3
+MAX_RATE = Decimal(1000)
+
+
+class Refusal(NamedTuple):
+    """One reason an allocation cannot be made or applied: the input it is about, and why."""
+
+    field: str
+    message: str
 
 
 class AllocationRefused(AllocationError):
-    """An allocation not applied; ``problems`` lists every reason (bilingual)."""
+    """An allocation not made or not applied; ``refusals`` names each field and reason."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
+    def __init__(self, refusals: Sequence[Refusal]) -> None:
+        self.refusals = list(refusals)
+        self.problems = [r.message for r in self.refusals]
+        super().__init__("\n".join(self.problems))
+
+    @property
+    def field(self) -> str:
+        """The input the first reason is about."""
+        return self.refusals[0].field if self.refusals else ""
 
 
 @dataclass(frozen=True)
@@ -82,18 +112,27 @@ class AllocationRow:
 
 @dataclass(frozen=True)
 class AllocationPlan:
-    """The allocation for a year, its rows, and the problems of its adjusted quotas."""
+    """The allocation for a township's year, its rows, and why it could not be applied."""
 
     scheme: Scheme
+    township: OrgUnit
     year: int
     method: AllocationMethod
+    item_code: str
+    cap_births: int | None  # the cap as given, in births …
+    rate_per_mille: Decimal | None  # … or as a rate
     allocation: Allocation
     rows: list[AllocationRow]
-    problems: list[str]
+    refusals: list[Refusal] = field(default_factory=list)
 
     @property
     def cap(self) -> int:
+        """The cap in births (a rate already turned into births)."""
         return self.allocation.cap
+
+    @property
+    def problems(self) -> list[str]:
+        return [r.message for r in self.refusals]
 
     @property
     def quotas(self) -> dict[str, int]:
@@ -103,6 +142,64 @@ class AllocationPlan:
     @property
     def adjusted_total(self) -> int:
         return sum(row.adjusted for row in self.rows)
+
+    @property
+    def left(self) -> int:
+        """Births of the cap no unit received (negative: over the cap by that many)."""
+        return self.cap - self.adjusted_total
+
+    @property
+    def missing(self) -> list[AllocationRow]:
+        """The units missing a figure the method weighs by (they get no weight)."""
+        if self.method is AllocationMethod.MWRA:
+            return [row for row in self.rows if row.mwra is None]
+        return [row for row in self.rows if row.average_population is None]
+
+
+@dataclass(frozen=True)
+class AppliedAllocation:
+    """What applying stored: the plan row, and the targets created or changed."""
+
+    plan: AllocationPlan
+    birth_plan: BirthPlan
+    targets: list[UnitTarget]
+    created: bool
+
+
+def plan_item_code(scheme: Scheme) -> str:
+    """The code of the item whose target is the birth quota: the scheme's, or the default."""
+    return scheme.plan_item or DEFAULT_ITEM
+
+
+def birth_plan_for(scheme: Scheme, township: OrgUnit, year: int) -> BirthPlan | None:
+    """The plan stored for the township's year under this scheme version, if any."""
+    return BirthPlan.objects.filter(scheme=scheme, township=township, year=year).first()
+
+
+def check_quotas(quotas: Mapping[str, int], cap: int) -> list[Refusal]:
+    """Why these quotas may not be applied under ``cap`` (empty: they may).
+
+    A quota may not be negative, and the quotas together may not exceed the cap; a sum below
+    the cap is allowed (the township keeps the rest).
+    """
+    refusals = [
+        Refusal(
+            "adjust",
+            f"{unit} 的计划数 {quota} 为负数 / the quota of {unit} is negative: {quota}",
+        )
+        for unit, quota in quotas.items()
+        if quota < 0
+    ]
+    total = sum(quotas.values())
+    if total > cap:
+        refusals.append(
+            Refusal(
+                "quotas",
+                f"分配合计 {total} 超过控制数 {cap} / the allocation total {total} exceeds the "
+                f"cap {cap}",
+            )
+        )
+    return refusals
 
 
 def _optional(value: float) -> float | None:
@@ -161,41 +258,126 @@ def _year_end_stocks(
     return result
 
 
+def _rate(value: Any) -> tuple[Decimal | None, list[Refusal]]:
+    """The rate as an exact decimal, or why it is not one the plan can keep."""
+    if value is None:
+        return None, []
+    try:
+        rate = value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        rate = Decimal("NaN")
+    bad = Refusal(
+        "rate_per_mille",
+        f"出生率控制指标 {value} 无效：应为 0 至 1000 之间、最多三位小数的数（‰） / the rate "
+        f"{value} is not a number of ‰ between 0 and 1000 with at most three decimals",
+    )
+    if not rate.is_finite() or rate < 0 or rate > MAX_RATE:
+        return None, [bad]
+    exponent = rate.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -RATE_PLACES:
+        return None, [bad]
+    return rate, []
+
+
+def _check_request(
+    township: OrgUnit | None, cap_births: int | None, rate_per_mille: Any
+) -> Decimal | None:
+    """Refuse a plan without a township or with other than one valid cap; the rate, exact."""
+    refusals: list[Refusal] = []
+    if township is None:
+        refusals.append(
+            Refusal(
+                "township",
+                "请选择乡镇：控制数按乡镇下达 / choose a township: the cap is given per township",
+            )
+        )
+    elif township.kind != UnitKind.TOWNSHIP:
+        refusals.append(
+            Refusal(
+                "township",
+                f"{township.code} 不是乡镇，控制数按乡镇下达 / {township.code} is not a "
+                "township: the cap is given per township",
+            )
+        )
+    if (cap_births is None) == (rate_per_mille is None):
+        refusals.append(
+            Refusal(
+                "cap_births",
+                "请给出出生控制数（人）或出生率控制指标（‰），二者只能填一个 / give the cap "
+                "either in births or as a rate in ‰, one of the two",
+            )
+        )
+    elif cap_births is not None and cap_births < 0:
+        refusals.append(
+            Refusal(
+                "cap_births",
+                f"出生控制数 {cap_births} 为负数 / the cap {cap_births} is negative",
+            )
+        )
+    rate, bad_rate = _rate(rate_per_mille)
+    refusals += bad_rate
+    if refusals:
+        raise AllocationRefused(refusals)
+    return rate
+
+
 def plan_allocation(
     scheme: Scheme,
     year: int,
     *,
+    township: OrgUnit | None,
     method: AllocationMethod,
     cap_births: int | None = None,
-    rate_per_mille: float | Decimal | None = None,
-    root: OrgUnit | None = None,
+    rate_per_mille: float | Decimal | str | None = None,
     adjust: Mapping[str, int] | None = None,
+    item_code: str | None = None,
 ) -> AllocationPlan:
-    """Allocate the cap for ``year`` among the scheme's units under ``root`` (nothing written).
+    """Allocate the township's cap for ``year`` among its units of the scheme (nothing written).
 
     Give the cap in births or as a rate in ‰ (one of the two); ``adjust`` replaces quotas by
-    hand. The plan's ``problems`` say why the adjusted quotas could not be applied.
+    hand. Raises :class:`AllocationRefused` when no plan can be made (no township, no or two
+    caps, an adjusted unit not in the allocation, figures that weigh nobody); the plan's
+    ``refusals`` say why it could not be applied (a negative quota, a sum over the cap, no
+    birth-plan item in the scheme).
     """
-    period = assessment_period(scheme, year)
-    units = assessed_units(scheme, period, root)
-    if not units:
-        raise AllocationError("没有可分配的单位 / no units to allocate to")
-    earlier, last = _year_end_stocks([period.offset(-2), period.offset(-1)], units)
-    start = earlier[POPULATION]
-    end = last[POPULATION]
-    average = (start + end) / 2  # NaN when either end is missing
-    populations = [_optional(v) for v in average]
-    mwra = [_optional(v) for v in last[MWRA]]
-    codes = [u.code for u in units]
-    allocation = allocate_by_method(
-        method,
-        units=codes,
-        populations=populations,
-        mwra=mwra,
-        cap_births=cap_births,
-        rate_per_mille=rate_per_mille,
-    )
-    quotas = adjusted_quotas(allocation, adjust or {})
+    rate = _check_request(township, cap_births, rate_per_mille)
+    assert township is not None
+    item_code = item_code or plan_item_code(scheme)
+    try:
+        period = assessment_period(scheme, year)
+        units = assessed_units(scheme, period, township)
+        if not units:
+            raise AllocationError(
+                f"{township.name} 没有本方案考核的单位 / {township.code} has no units of the "
+                "scheme to allocate to"
+            )
+        earlier, last = _year_end_stocks([period.offset(-2), period.offset(-1)], units)
+        start = earlier[POPULATION]
+        end = last[POPULATION]
+        average = (start + end) / 2  # NaN when either end is missing
+        populations = [_optional(v) for v in average]
+        mwra = [_optional(v) for v in last[MWRA]]
+        allocation = allocate_by_method(
+            method,
+            units=[u.code for u in units],
+            populations=populations,
+            mwra=mwra,
+            cap_births=cap_births,
+            rate_per_mille=rate,
+        )
+    except AllocationRefused:
+        raise
+    except PeriodError as error:
+        raise AllocationRefused(
+            [Refusal("year", f"年度 {year} 无效 / not a year to plan for: {year}")]
+        ) from error
+    except AllocationError as error:
+        # The township's figures (or their definitions) cannot carry this allocation.
+        raise AllocationRefused([Refusal("township", str(error))]) from error
+    try:
+        quotas = adjusted_quotas(allocation, adjust or {})
+    except AllocationError as error:
+        raise AllocationRefused([Refusal("adjust", str(error))]) from error
     rows = [
         AllocationRow(
             unit=unit.code,
@@ -211,58 +393,72 @@ def plan_allocation(
         )
         for i, (unit, share) in enumerate(zip(units, allocation.shares, strict=True))
     ]
+    refusals = check_quotas(quotas, allocation.cap)
+    if not ScoringItem.objects.filter(scheme=scheme, code=item_code).exists():
+        refusals.append(
+            Refusal(
+                "item",
+                f"方案 {scheme.code} 没有考核项目 {item_code}，计划数无处写入 / scheme "
+                f"{scheme.code} has no item {item_code} to take the quotas",
+            )
+        )
     return AllocationPlan(
         scheme=scheme,
+        township=township,
         year=year,
         method=method,
+        item_code=item_code,
+        cap_births=cap_births,
+        rate_per_mille=rate,
         allocation=allocation,
         rows=rows,
-        problems=check_adjusted(quotas, allocation.cap),
+        refusals=refusals,
     )
 
 
-@transaction.atomic
-def do_apply_allocation(
-    scheme: Scheme,
-    year: int,
-    quotas: Mapping[str, int],
-    *,
-    cap: int,
-    actor: Actor,
-    reason: str,
-    item_code: str = DEFAULT_ITEM,
-) -> list[UnitTarget]:
-    """Store ``quotas`` as the units' ``year`` targets of the scheme's item ``item_code``.
-
-    Refuses (:class:`AllocationRefused`, nothing written) when a quota is negative, the quotas
-    exceed ``cap``, no reason is given, or a unit is not one the scheme assesses. Writes an
-    audit row per created or changed target and one for the allocation, and recomputes the
-    draft runs the targets touch once the transaction commits. Returns the targets written.
-    """
-    problems = check_adjusted(quotas, cap)
-    if not reason.strip():
-        problems.append("请说明理由 / a reason is required")
-    item = ScoringItem.objects.filter(scheme=scheme, code=item_code).first()
-    if item is None:
-        problems.append(
-            f"方案 {scheme.code} 没有考核项目 {item_code} / scheme {scheme.code} has no item "
-            f"{item_code}"
+def _check_actor(actor: Actor, township: OrgUnit | None) -> None:
+    """A person may apply a plan only for a township they administer; the web and the API
+    always act for a signed-in person."""
+    user = actor.user if actor.user is not None and actor.user.is_authenticated else None
+    if user is None:
+        if actor.channel in (Channel.WEB, Channel.API):
+            raise PermissionDenied("需要登录 / not signed in")
+        return
+    if township is not None and not may_administer(user, township):
+        raise PermissionDenied(
+            f"无权分解 {township.code} 的人口计划 / not allowed to apply the birth plan of "
+            f"{township.code}"
         )
-    assessed = {u.code: u for u in assessed_units(scheme, assessment_period(scheme, year), None)}
-    unknown = sorted(set(quotas) - set(assessed))
-    if unknown:
-        names = ", ".join(unknown)
-        problems.append(f"方案不考核这些单位：{names} / units the scheme does not assess: {names}")
-    if problems or item is None:
-        raise AllocationRefused(problems)
-    units = [assessed[code] for code in quotas]
-    stored = {t.unit_id: t for t in UnitTarget.objects.filter(item=item, year=year, unit__in=units)}
+
+
+def _snapshot(plan: BirthPlan) -> dict[str, Any]:
+    return {
+        "method": plan.method,
+        "cap_births": plan.cap_births,
+        "rate_per_mille": None if plan.rate_per_mille is None else str(plan.rate_per_mille),
+        "quotas": dict(plan.quotas),
+        "total": sum(int(v) for v in plan.quotas.values()),
+        "actor": plan.actor,
+    }
+
+
+def _write_targets(
+    plan: AllocationPlan, item: ScoringItem, units: Mapping[str, OrgUnit], actor: Actor
+) -> tuple[list[UnitTarget], list[AuditEntry]]:
+    """The quotas as the units' targets of ``item``: the targets created or changed, and an
+    audit row for each."""
+    scheme, year = plan.scheme, plan.year
+    stored = {
+        t.unit_id: t
+        for t in UnitTarget.objects.filter(item=item, year=year, unit__in=list(units.values()))
+    }
     new: list[UnitTarget] = []
     changed: list[UnitTarget] = []
     audit: list[AuditEntry] = []
-    for unit in units:
-        value = float(quotas[unit.code])
-        key = f"{scheme.code} v{scheme.version}/{item_code}/{unit.code}/{year}"
+    for code, quota in plan.quotas.items():
+        unit = units[code]
+        value = float(quota)
+        key = f"{scheme.code} v{scheme.version}/{item.code}/{code}/{year}"
         target = stored.get(unit.pk)
         if target is None:
             new.append(UnitTarget(item=item, unit=unit, year=year, value=value))
@@ -284,23 +480,85 @@ def do_apply_allocation(
             changed.append(target)
     UnitTarget.objects.bulk_create(new, batch_size=500)
     UnitTarget.objects.bulk_update(changed, ["value"], batch_size=500)
+    return new + changed, audit
+
+
+@transaction.atomic
+def do_apply_allocation(
+    scheme: Scheme,
+    year: int,
+    *,
+    township: OrgUnit | None,
+    method: AllocationMethod,
+    cap_births: int | None = None,
+    rate_per_mille: float | Decimal | str | None = None,
+    adjust: Mapping[str, int] | None = None,
+    actor: Actor,
+    reason: str,
+    item_code: str | None = None,
+) -> AppliedAllocation:
+    """Make the township's plan for ``year`` (as :func:`plan_allocation`) and store it.
+
+    The adjusted quotas become the units' ``year`` targets of the scheme's birth-plan item, and
+    the plan a :class:`BirthPlan` row (created, or updated when the township's year was
+    allocated before). Refuses (:class:`AllocationRefused`, nothing written) what
+    :func:`plan_allocation` refuses, quotas over the cap or negative, a scheme without the item,
+    and an empty reason; raises PermissionDenied when the person behind ``actor`` does not
+    administer the township. Writes an audit row per target created or changed and one for the
+    plan, and recomputes the draft runs the targets touch once the transaction commits.
+    """
+    _check_actor(actor, township)
+    plan = plan_allocation(
+        scheme,
+        year,
+        township=township,
+        method=method,
+        cap_births=cap_births,
+        rate_per_mille=rate_per_mille,
+        adjust=adjust,
+        item_code=item_code,
+    )
+    refusals = list(plan.refusals)
+    if not reason.strip():
+        refusals.append(Refusal("reason", "请说明理由 / a reason is required"))
+    if refusals:
+        raise AllocationRefused(refusals)
+    item = ScoringItem.objects.get(scheme=scheme, code=plan.item_code)
+    units = {
+        u.code: u for u in assessed_units(scheme, assessment_period(scheme, year), plan.township)
+    }
+    touched, audit = _write_targets(plan, item, units, actor)
+    stored = (
+        BirthPlan.objects.select_for_update()
+        .filter(scheme=scheme, township=plan.township, year=year)
+        .first()
+    )
+    before = None if stored is None else _snapshot(stored)
+    birth_plan = stored or BirthPlan(scheme=scheme, township=plan.township, year=year)
+    birth_plan.method = method.value
+    birth_plan.cap_births = plan.cap
+    birth_plan.rate_per_mille = (
+        None
+        if plan.rate_per_mille is None
+        else plan.rate_per_mille.quantize(Decimal(1).scaleb(-RATE_PLACES))
+    )
+    birth_plan.quotas = plan.quotas
+    birth_plan.actor = actor.name[:150]
+    birth_plan.save()
     audit.append(
         build_entry(
             actor,
-            "allocation.apply",
-            "scheme",
-            f"{scheme.code} v{scheme.version}/{item_code}/{year}",
-            after={
-                "cap": cap,
-                "total": sum(quotas.values()),
-                "quotas": dict(quotas),
-                "reason": reason,
-            },
+            "birthplan.create" if stored is None else "birthplan.update",
+            OBJECT_TYPE,
+            f"{scheme.code} v{scheme.version}/{plan.township.code}/{year}",
+            before=before,
+            after={**_snapshot(birth_plan), "item": item.code, "reason": reason.strip()},
         )
     )
     AuditEntry.objects.bulk_create(audit)
-    touched = new + changed
     if touched:
         # Changed targets change scores: the draft runs they touch are recomputed on commit.
         schedule_recompute({t.unit for t in touched}, years={year})
-    return touched
+    return AppliedAllocation(
+        plan=plan, birth_plan=birth_plan, targets=touched, created=stored is None
+    )

@@ -62,6 +62,11 @@ class Indicator(models.Model):
         null=True,
         blank=True,
     )
+    validity_note = models.TextField(
+        verbose_name=_("适用年度说明"),
+        blank=True,
+        help_text=_("超出适用年度使用时显示的警示，如：2021年后不再实行生育数量控制"),
+    )
     description = models.TextField(
         verbose_name=_("说明"),
         blank=True,
@@ -76,7 +81,14 @@ class Indicator(models.Model):
         return f"{self.name}（{self.code}）"
 
 
+class SchemeStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+
+
 class Scheme(models.Model):
+    """A scheme version. Once published it is immutable: a change makes a new version."""
+
     code = models.CharField(
         verbose_name=_("代码"),
         max_length=50,
@@ -127,8 +139,73 @@ class Scheme(models.Model):
         max_length=50,
         blank=True,
     )
+    validity_note = models.TextField(
+        verbose_name=_("适用年度说明"),
+        blank=True,
+        help_text=_("超出适用年度使用时显示的警示"),
+    )
+    tracks = models.JSONField(
+        verbose_name=_("分线"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "分线考核：[{code, name, name_en, weight}]，各线分别计分后按权重合成（如 6:4）"
+        ),
+    )
+    coefficient = models.TextField(
+        verbose_name=_("系数表达式"),
+        blank=True,
+        help_text=_("难度或人口系数，合成总分乘以该系数；为空不调整"),
+    )
+    coefficient_name = models.CharField(
+        verbose_name=_("系数名称"),
+        max_length=100,
+        blank=True,
+    )
+    period_parts = models.JSONField(
+        verbose_name=_("分期考核"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "按期考核合成年度得分：[{code, name, period_type, index, weight}]（如三个季度 4:3:3）"
+        ),
+    )
+    signatory_roles = models.JSONField(
+        verbose_name=_("签订人身份"),
+        default=list,
+        blank=True,
+        help_text=_("[{role, name, first}]：责任书由哪些身份的人签订，first 为第一责任人"),
+    )
+    terms = models.JSONField(
+        verbose_name=_("奖惩条款"),
+        default=list,
+        blank=True,
+        help_text=_("责任书中的奖惩条款，每条一段文字"),
+    )
+    plan_item = models.CharField(
+        verbose_name=_("人口计划项目"),
+        max_length=50,
+        blank=True,
+        help_text=_("以出生计划数为目标的考核项目代码；人口计划分解写入该项目的目标"),
+    )
     description = models.TextField(
         verbose_name=_("说明"),
+        blank=True,
+    )
+    status = models.CharField(
+        verbose_name=_("状态"),
+        max_length=20,
+        choices=SchemeStatus.choices,
+        default=SchemeStatus.DRAFT,
+    )
+    published_at = models.DateTimeField(
+        verbose_name=_("发布时间"),
+        null=True,
+        blank=True,
+    )
+    published_by = models.CharField(
+        verbose_name=_("发布人"),
+        max_length=150,
         blank=True,
     )
     content_hash = models.CharField(
@@ -207,6 +284,12 @@ class ScoringItem(models.Model):
         verbose_name=_("分类"),
         max_length=100,
         blank=True,
+    )
+    track = models.CharField(
+        verbose_name=_("所属分线"),
+        max_length=50,
+        blank=True,
+        help_text=_("分线考核时该项目计入哪一条线（方案分线的代码）"),
     )
     sort_order = models.IntegerField(
         verbose_name=_("排序"),
@@ -369,3 +452,62 @@ class UnitTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.code}/{self.unit_id}/{self.year}={self.value:g}"
+
+
+class BirthPlan(models.Model):
+    """The county's birth cap for a township's year and how it was split among the villages."""
+
+    scheme = models.ForeignKey(
+        Scheme,
+        verbose_name=_("考核方案"),
+        on_delete=models.PROTECT,
+        related_name="birth_plans",
+    )
+    township = models.ForeignKey(
+        "orgunits.OrgUnit",
+        verbose_name=_("乡镇"),
+        on_delete=models.PROTECT,
+        related_name="birth_plans",
+    )
+    year = models.PositiveSmallIntegerField(
+        verbose_name=_("年度"),
+    )
+    method = models.CharField(
+        verbose_name=_("分解方法"),
+        max_length=30,
+    )
+    cap_births = models.PositiveIntegerField(
+        verbose_name=_("出生控制数"),
+        help_text=_("县下达的出生人数上限（按出生率下达时为折算后的人数）"),
+    )
+    rate_per_mille = models.DecimalField(
+        verbose_name=_("出生率控制指标（‰）"),
+        max_digits=8,
+        decimal_places=3,
+        null=True,
+        blank=True,
+    )
+    quotas = models.JSONField(
+        verbose_name=_("各村计划数"),
+        default=dict,
+    )
+    applied_at = models.DateTimeField(
+        verbose_name=_("分解时间"),
+        auto_now=True,
+    )
+    actor = models.CharField(
+        verbose_name=_("操作人"),
+        max_length=150,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("人口计划")
+        verbose_name_plural = _("人口计划")
+        ordering = ["-year", "township__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "township", "year"], name="birth_plan_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_id}/{self.township_id}/{self.year}: {self.cap_births}"

@@ -38,10 +38,12 @@ from kaohe.engine.spec import (
     LevelProgressRule,
     LinearRule,
     PerCaseRule,
+    PeriodPartSpec,
     RankPointsRule,
     RuleParams,
     RuleType,
     SchemeSpec,
+    TrackSpec,
     ValueType,
     VetoSpec,
 )
@@ -281,12 +283,15 @@ def indicator_spec(indicator: Indicator) -> IndicatorSpec:
 
 
 def spec_expressions(spec: SchemeSpec) -> list[str]:
-    """Every expression a scheme evaluates directly: actuals, extra case counts, vetoes."""
+    """Every expression a scheme evaluates directly: actuals, extra case counts, vetoes and
+    the coefficient."""
     texts = [item.actual for item in spec.items]
     for item in spec.items:
         if isinstance(item.rule, PerCaseRule):
             texts.extend(term.expression for term in item.rule.also)
     texts.extend(veto.condition for veto in spec.vetoes)
+    if spec.coefficient:
+        texts.append(spec.coefficient)
     return texts
 
 
@@ -354,6 +359,7 @@ def scheme_spec(scheme: Scheme) -> SchemeSpec:
             decimals=int(row.decimals),
             unit=row.unit,
             section=row.section,
+            track=row.track,
         )
         for row in scheme.items.order_by("sort_order", "code")
     )
@@ -376,8 +382,41 @@ def scheme_spec(scheme: Scheme) -> SchemeSpec:
         veto_grade=scheme.veto_grade or None,
         constants={row.code: float(row.value) for row in scheme.constants.order_by("code")},
         unit_kinds=tuple(scheme.unit_kinds),
+        tracks=track_specs(scheme.tracks or [], float(scheme.total)),
+        coefficient=scheme.coefficient.strip() or None,
+        coefficient_name=scheme.coefficient_name,
+        period_parts=period_part_specs(scheme.period_parts or []),
     )
     return with_indicators(spec, _lookup_indicators)
+
+
+def track_specs(rows: Iterable[Mapping[str, Any]], total: float) -> tuple[TrackSpec, ...]:
+    """The engine's tracks from the stored JSON rows (a track's total defaults to ``total``)."""
+    return tuple(
+        TrackSpec(
+            code=str(row["code"]),
+            name=str(row["name"]),
+            name_en=str(row.get("name_en", "")),
+            weight=float(row["weight"]),
+            total=float(row.get("total", total)),
+        )
+        for row in rows
+    )
+
+
+def period_part_specs(rows: Iterable[Mapping[str, Any]]) -> tuple[PeriodPartSpec, ...]:
+    """The engine's period parts from the stored JSON rows."""
+    return tuple(
+        PeriodPartSpec(
+            code=str(row["code"]),
+            name=str(row["name"]),
+            name_en=str(row.get("name_en", "")),
+            period_type=str(row["period_type"]),
+            index=int(row["index"]),
+            weight=float(row["weight"]),
+        )
+        for row in rows
+    )
 
 
 def element_specs(codes: Iterable[str]) -> dict[str, ElementSpec]:
@@ -407,6 +446,22 @@ def _wants_float(hint: Any) -> bool:
     return False
 
 
+# Fields added to the spec after HASH_FORMAT 1: left out of the canonical form while they hold
+# their default, so every scheme that does not use them keeps the hash it was stored with.
+_LATER_FIELDS: dict[type, frozenset[str]] = {
+    ItemSpec: frozenset({"track"}),
+    SchemeSpec: frozenset({"tracks", "coefficient", "coefficient_name", "period_parts"}),
+}
+
+
+def _at_default(value: Any, spec_field: dataclasses.Field[Any]) -> bool:
+    if spec_field.default is not dataclasses.MISSING:
+        return bool(value == spec_field.default)
+    if spec_field.default_factory is not dataclasses.MISSING:
+        return bool(value == spec_field.default_factory())
+    return False
+
+
 def _canonical(value: Any, hint: Any = None) -> Any:
     """A JSON-ready form of ``value`` in which equal specs are equal, whatever built them.
 
@@ -422,9 +477,11 @@ def _canonical(value: Any, hint: Any = None) -> Any:
         return repr(float(value)) if isinstance(value, float) or _wants_float(hint) else value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         hints = _hints(type(value))
+        later = _LATER_FIELDS.get(type(value), frozenset())
         return {
             f.name: _canonical(getattr(value, f.name), hints.get(f.name))
             for f in dataclasses.fields(value)
+            if not (f.name in later and _at_default(getattr(value, f.name), f))
         }
     args = typing.get_args(hint)
     if isinstance(value, Mapping):

@@ -64,22 +64,65 @@ def unit_result(request: HttpRequest, run_id: int, unit_code: str) -> HttpRespon
     run = _run_for(request, run_id)
     result = (
         restrict(UnitResult.objects.filter(run=run, unit__code=unit_code), request.user)
-        .select_related("unit")
+        .select_related("unit", "contract")
         .first()
     )
     if result is None:
         raise Http404
     vetoes = {v.code: v for v in run.scheme.vetoes.all()}
+    items = list(result.items.order_by("part", "sort_order"))
     return render(
         request,
         "web/unit_result.html",
         {
             "run": run,
             "result": result,
-            "items": result.items.order_by("sort_order"),
+            "groups": _item_groups(run.scheme.period_parts or [], items),
+            "tracks": _made_rows(run.scheme.tracks or [], result.parts.get("tracks", {})),
+            "periods": _made_rows(run.scheme.period_parts or [], result.parts.get("periods", {})),
             "vetoes": [vetoes[c] for c in result.vetoes if c in vetoes],
         },
     )
+
+
+def _made_rows(declared: list[dict[str, Any]], scores: dict[str, Any]) -> list[dict[str, Any]]:
+    """Tracks or period parts as the scheme declares them, each with its weight as a share of
+    all and the unit's score (None when the run did not store one)."""
+    if not scores:
+        return []
+    weights = sum(float(row.get("weight", 0)) for row in declared) or 1.0
+    return [
+        {
+            "code": row["code"],
+            "name": row.get("name", row["code"]),
+            "name_en": row.get("name_en", "") or row.get("name", row["code"]),
+            "share": round(float(row.get("weight", 0)) / weights * 100, 2),
+            "score": scores.get(row["code"]),
+            "total": row.get("total"),
+        }
+        for row in declared
+    ]
+
+
+def _item_groups(parts: list[dict[str, Any]], items: list[Any]) -> list[dict[str, Any]]:
+    """Item rows grouped by period part in the scheme's order (one unnamed group otherwise)."""
+    by_part: dict[str, list[Any]] = {}
+    for item in items:
+        by_part.setdefault(item.part, []).append(item)
+    groups = [
+        {
+            "name": part.get("name", part["code"]),
+            "name_en": part.get("name_en", "") or part.get("name", part["code"]),
+            "items": by_part.pop(part["code"]),
+        }
+        for part in parts
+        if part["code"] in by_part
+    ]
+    # Rows of the whole year, and of a part the scheme no longer names, come first/last as is.
+    if "" in by_part:
+        groups.insert(0, {"name": "", "name_en": "", "items": by_part.pop("")})
+    groups += [{"name": code, "name_en": code, "items": rows} for code, rows in by_part.items()]
+    return groups
 
 
 # --- the audit log -------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""The 2006 rule library, the scheme spec built from stored rows, and the content hash."""
+"""The 2006 village rule library, the scheme spec built from stored rows, and the content hash.
+
+The direct-unit and department schemes of the same folder are tested in
+``test_library_schemes.py``."""
 
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from kaohe.orgunits.models import OfficialRole, UnitKind
 from kaohe.schemes.models import Indicator, Scheme
 from kaohe.schemes.specs import element_specs, scheme_hash, scheme_spec
 
-from .conftest import FIXTURES, LIBRARY_FILES, load, row_counts
+from .conftest import FIXTURES, LIBRARY, LIBRARY_FILES, load, row_counts
 
 VILLAGE_MONTHLY = [
     "BIRTHS", "BIRTHS_POLICY", "BIRTHS_BOYS", "BIRTHS_GIRLS", "BIRTHS_FIRST", "BIRTHS_FIRST_LATE",
@@ -46,13 +49,19 @@ INDICATORS = {
     "ACCURACY_RATE", "MIGRANT_CERT_RATE", "MIGRANT_FILE_RATE", "MIGRANT_VERIFY_RATE",
     "LATE_MARRIAGE_RATE", "LATE_BIRTH_RATE", "REWARD_PAID_RATE", "SATISFACTION_RATE",
 }  # fmt: skip
-CONTROL_ERA = {"PLANNED_RATE", "CONTRACEPTIVE_RATE", "LATE_MARRIAGE_RATE", "LATE_BIRTH_RATE"}
+CONTROL_ERA = {
+    "PLANNED_RATE", "CONTRACEPTIVE_RATE", "MEASURES_RATE", "LATE_MARRIAGE_RATE", "LATE_BIRTH_RATE",
+}  # fmt: skip
+# The village scheme's own files: the folder also holds the direct-unit and department schemes.
+VILLAGE_FILES = [
+    LIBRARY / name for name in ("elements.yaml", "indicators.yaml", "village_scheme.yaml")
+]
 
 
 def library_yaml() -> dict[str, list[dict]]:
     """The library's sections as plain YAML (read without the bundle loader)."""
     merged: dict[str, list[dict]] = {}
-    for path in LIBRARY_FILES:
+    for path in VILLAGE_FILES:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for section, rows in data.items():
             if isinstance(rows, list):
@@ -63,8 +72,12 @@ def library_yaml() -> dict[str, list[dict]]:
 # --- the library as a bundle --------------------------------------------------------------
 
 
-def test_library_is_split_into_the_three_documented_files() -> None:
+def test_library_is_split_into_the_documented_files() -> None:
     assert [p.name for p in LIBRARY_FILES] == [
+        "departments_elements.yaml",
+        "departments_scheme.yaml",
+        "direct_units_elements.yaml",
+        "direct_units_scheme.yaml",
         "elements.yaml",
         "indicators.yaml",
         "village_scheme.yaml",
@@ -72,7 +85,7 @@ def test_library_is_split_into_the_three_documented_files() -> None:
 
 
 def test_library_validates_without_a_database() -> None:
-    bundle = load_bundle_files(LIBRARY_FILES)
+    bundle = load_bundle_files(VILLAGE_FILES)
 
     assert (len(bundle.elements), len(bundle.datasets), len(bundle.indicators)) == (25, 4, 13)
     assert [s.code for s in bundle.schemes] == ["VILLAGE_2006"]
@@ -80,7 +93,7 @@ def test_library_validates_without_a_database() -> None:
 
 
 def test_library_data_sets_hold_exactly_the_element_codes_other_code_relies_on() -> None:
-    datasets = {d.code: d for d in load_bundle_files(LIBRARY_FILES).datasets}
+    datasets = {d.code: d for d in load_bundle_files(VILLAGE_FILES).datasets}
 
     assert list(datasets["VILLAGE_MONTHLY"].elements) == VILLAGE_MONTHLY
     assert list(datasets["VILLAGE_QUARTERLY"].elements) == ["MEETINGS_HELD"]
@@ -102,7 +115,7 @@ def test_library_data_sets_hold_exactly_the_element_codes_other_code_relies_on()
 
 
 def test_library_stocks_take_the_last_value_and_flows_add_up() -> None:
-    elements = {e.code: e.fields for e in load_bundle_files(LIBRARY_FILES).elements}
+    elements = {e.code: e.fields for e in load_bundle_files(VILLAGE_FILES).elements}
     stocks = {c for c, f in elements.items() if f["aggregation"] == "last"}
 
     assert stocks == {
@@ -115,12 +128,13 @@ def test_library_stocks_take_the_last_value_and_flows_add_up() -> None:
 
 
 def test_library_indicators_carry_the_years_they_are_valid_for() -> None:
-    indicators = {i.code: i.fields for i in load_bundle_files(LIBRARY_FILES).indicators}
+    indicators = {i.code: i.fields for i in load_bundle_files(VILLAGE_FILES).indicators}
 
     assert set(indicators) == INDICATORS
     for code, fields in indicators.items():
         assert fields["valid_from"] == 1990
-        assert fields["valid_to"] == (2020 if code in CONTROL_ERA else None), code
+        assert fields["valid_to"] == (2021 if code in CONTROL_ERA else None), code
+        assert bool(fields.get("validity_note")) == (code in CONTROL_ERA), code
     assert indicators["BIRTH_RATE"]["factor"] == 1000
     assert "periodOffset(-1)" in indicators["BIRTH_RATE"]["denominator"]
     assert indicators["ACCURACY_RATE"]["numerator"].replace(" ", "") == (
@@ -129,7 +143,7 @@ def test_library_indicators_carry_the_years_they_are_valid_for() -> None:
 
 
 def test_library_scheme_weights_add_up_to_100_with_one_bonus_item() -> None:
-    (scheme,) = load_bundle_files(LIBRARY_FILES).schemes
+    (scheme,) = load_bundle_files(VILLAGE_FILES).schemes
     scored = [i for i in scheme.spec.items if i.rule_type is not RuleType.BONUS]
     bonus = [i for i in scheme.spec.items if i.rule_type is RuleType.BONUS]
 
@@ -139,7 +153,7 @@ def test_library_scheme_weights_add_up_to_100_with_one_bonus_item() -> None:
 
 
 def test_library_scheme_follows_the_published_rules_it_names() -> None:
-    (scheme,) = load_bundle_files(LIBRARY_FILES).schemes
+    (scheme,) = load_bundle_files(VILLAGE_FILES).schemes
     items = {i.code: i for i in scheme.spec.items}
 
     plan = items["BIRTHS_VS_PLAN"]
@@ -181,11 +195,11 @@ def test_library_scheme_follows_the_published_rules_it_names() -> None:
         ("FAIL", 0),
     ]
     assert scheme.spec.veto_grade == "FAIL"
-    assert scheme.fields["year_from"] == 2000 and scheme.fields["year_to"] == 2020
+    assert scheme.fields["year_from"] == 2000 and scheme.fields["year_to"] == 2021
 
 
 def test_library_scheme_items_take_decimals_and_unit_from_their_indicator() -> None:
-    (scheme,) = load_bundle_files(LIBRARY_FILES).schemes
+    (scheme,) = load_bundle_files(VILLAGE_FILES).schemes
     items = {i.code: i for i in scheme.spec.items}
 
     assert (items["BIRTH_RATE"].decimals, items["BIRTH_RATE"].unit) == (2, "‰")
@@ -197,7 +211,7 @@ def test_library_scheme_items_take_decimals_and_unit_from_their_indicator() -> N
 
 @pytest.mark.django_db
 def test_library_loads_into_an_empty_database() -> None:
-    report = load(*LIBRARY_FILES)
+    report = load(*VILLAGE_FILES)
 
     assert DataElement.objects.count() == 25
     assert DataSet.objects.count() == 4
@@ -212,10 +226,10 @@ def test_library_loads_into_an_empty_database() -> None:
 
 @pytest.mark.django_db
 def test_loading_the_library_again_reports_everything_unchanged() -> None:
-    load(*LIBRARY_FILES)
+    load(*VILLAGE_FILES)
     before = row_counts()
 
-    report = load(*LIBRARY_FILES)
+    report = load(*VILLAGE_FILES)
 
     assert not report.changed
     for name in ("elements", "datasets", "indicators", "schemes"):
@@ -230,7 +244,7 @@ def test_loading_the_library_again_reports_everything_unchanged() -> None:
 
 @pytest.mark.django_db
 def test_library_files_load_in_any_order() -> None:
-    report = load(*reversed(LIBRARY_FILES))
+    report = load(*reversed(VILLAGE_FILES))
 
     assert report.sections["schemes"].created == 1
 
@@ -239,7 +253,7 @@ def test_library_files_load_in_any_order() -> None:
 def test_a_dry_run_of_the_library_writes_nothing() -> None:
     before = row_counts()
 
-    report = load(*LIBRARY_FILES, dry_run=True)
+    report = load(*VILLAGE_FILES, dry_run=True)
 
     assert report.dry_run and report.sections["indicators"].created == 13
     assert row_counts() == before
@@ -249,7 +263,7 @@ def test_a_dry_run_of_the_library_writes_nothing() -> None:
 def test_load_command_prints_a_bilingual_summary() -> None:
     out = StringIO()
 
-    call_command("load", *map(str, LIBRARY_FILES), stdout=out)
+    call_command("load", *map(str, VILLAGE_FILES), stdout=out)
 
     text = out.getvalue()
     assert (
@@ -263,7 +277,7 @@ def test_load_command_prints_a_bilingual_summary() -> None:
 def test_load_command_dry_run_says_so_and_writes_nothing() -> None:
     out = StringIO()
 
-    call_command("load", "--dry-run", *map(str, LIBRARY_FILES), stdout=out)
+    call_command("load", "--dry-run", *map(str, VILLAGE_FILES), stdout=out)
 
     assert "dry run: nothing was changed" in out.getvalue()
     assert Scheme.objects.count() == 0 and AuditEntry.objects.count() == 0
@@ -274,7 +288,7 @@ def test_load_command_dry_run_says_so_and_writes_nothing() -> None:
 
 @pytest.mark.django_db
 def test_scheme_spec_of_the_loaded_library_matches_the_yaml() -> None:
-    load(*LIBRARY_FILES)
+    load(*VILLAGE_FILES)
     (source,) = library_yaml()["schemes"]
     indicators = {i["code"]: i for i in library_yaml()["indicators"]}
 
@@ -346,7 +360,7 @@ def test_scheme_spec_includes_indicators_reached_through_other_indicators(write)
 
 @pytest.mark.django_db
 def test_element_specs_read_the_stored_elements() -> None:
-    load(*LIBRARY_FILES)
+    load(*VILLAGE_FILES)
 
     specs = element_specs(["POPULATION", "MEETINGS_HELD", "CHECK_BIRTHS_MISSED", "NOT_THERE"])
 
@@ -358,8 +372,8 @@ def test_element_specs_read_the_stored_elements() -> None:
 
 @pytest.mark.django_db
 def test_scheme_hash_is_the_same_from_the_bundle_and_from_the_database() -> None:
-    (record,) = load_bundle_files(LIBRARY_FILES).schemes
-    load(*LIBRARY_FILES)
+    (record,) = load_bundle_files(VILLAGE_FILES).schemes
+    load(*VILLAGE_FILES)
 
     stored = scheme_spec(Scheme.objects.get(code="VILLAGE_2006"))
 
@@ -368,7 +382,7 @@ def test_scheme_hash_is_the_same_from_the_bundle_and_from_the_database() -> None
 
 
 def test_scheme_hash_is_stable_and_treats_whole_floats_like_integers() -> None:
-    (record,) = load_bundle_files(LIBRARY_FILES).schemes
+    (record,) = load_bundle_files(VILLAGE_FILES).schemes
     spec = record.spec
     first = spec.items[0]
     as_int = dataclasses.replace(
@@ -381,7 +395,7 @@ def test_scheme_hash_is_stable_and_treats_whole_floats_like_integers() -> None:
 
 
 def test_a_changed_weight_changes_the_scheme_hash() -> None:
-    (record,) = load_bundle_files(LIBRARY_FILES).schemes
+    (record,) = load_bundle_files(VILLAGE_FILES).schemes
     spec = record.spec
     moved = (
         dataclasses.replace(spec.items[0], weight=14.0),
@@ -393,7 +407,7 @@ def test_a_changed_weight_changes_the_scheme_hash() -> None:
 
 
 def test_a_changed_indicator_changes_the_scheme_hash() -> None:
-    (record,) = load_bundle_files(LIBRARY_FILES).schemes
+    (record,) = load_bundle_files(VILLAGE_FILES).schemes
     spec = record.spec
     indicators = tuple(
         dataclasses.replace(i, factor=100.0) if i.code == "BIRTH_RATE" else i

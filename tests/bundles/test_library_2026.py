@@ -146,9 +146,14 @@ def test_2026_library_loads_into_an_empty_database_and_again_unchanged() -> None
 def test_the_2006_and_2026_libraries_load_together() -> None:
     report = load(*LIBRARY_2006_FILES, *LIBRARY_2026_FILES)
 
-    assert report.sections["elements"].created == 25 + 21
-    assert report.sections["indicators"].created == 13 + 11
-    assert set(Scheme.objects.values_list("code", flat=True)) == {"VILLAGE_2006", "VILLAGE_2026"}
+    assert report.sections["elements"].created == 52 + 21
+    assert report.sections["indicators"].created == 18 + 11
+    assert set(Scheme.objects.values_list("code", flat=True)) == {
+        "VILLAGE_2006",
+        "DIRECT_UNITS_2006",
+        "DEPARTMENTS_2006",
+        "VILLAGE_2026",
+    }
 
 
 # --- assessing a small township --------------------------------------------------------------

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import pytest
 
 from kaohe.audit.services import Actor
+from kaohe.contracts.models import Contract
+from kaohe.contracts.services import do_generate_contracts
 from kaohe.orgunits.models import Official, OfficialRole, OrgUnit, UnitKind
-from kaohe.schemes.models import Scheme, ScoringItem, UnitTarget, Veto
+from kaohe.schemes.models import Scheme, SchemeStatus, ScoringItem, UnitTarget, Veto
 
 CONSOLE = Actor.cli("pytest")
 YEAR = 2024
@@ -52,7 +54,9 @@ def town(db: None) -> Township:
         code: Official.objects.create(code=code, name=name, role=role, unit=units[unit])
         for code, name, role, unit in people
     }
-    scheme = Scheme.objects.create(code="FP", name="计划生育目标管理", unit_kinds=["village"])
+    scheme = Scheme.objects.create(
+        code="FP", name="计划生育目标管理", unit_kinds=["village"], status=SchemeStatus.PUBLISHED
+    )
     ScoringItem.objects.create(
         scheme=scheme, code="PLAN", name="出生计划", weight=30, rule_type="threshold",
         actual="N{BIRTHS}", target=5, unit="人", sort_order=1,
@@ -66,3 +70,13 @@ def town(db: None) -> Township:
         item=scheme.items.get(code="PLAN"), unit=units["V1"], year=YEAR, value=12
     )
     return Township(scheme=scheme, units=units, officials=officials)
+
+
+def generate(town: Township, township: str = "T1") -> dict[str, Contract]:
+    """The drafts of a township's villages, by village code."""
+    outcome = do_generate_contracts(town.scheme, YEAR, town.units[township], CONSOLE)
+    return {c.unit.code: c for c in outcome.created}
+
+
+def targets_of(contract: Contract) -> dict[str, float]:
+    return {t.item.code: t.value for t in contract.targets.select_related("item")}

@@ -16,21 +16,25 @@ from django.db import transaction
 from django.test import Client
 
 from kaohe.accounts.models import Membership, Role
-from kaohe.assessments.models import UnitResult
+from kaohe.assessments.models import AssessmentRun, UnitResult
 from kaohe.audit.models import AuditEntry
 from kaohe.audit.services import Actor
+from kaohe.contracts.models import Contract
 from kaohe.datavalues.models import DataValue
+from kaohe.demo.contracts import AMENDED_VILLAGE, UNSIGNED_VILLAGE
 from kaohe.demo.generator import TOWNSHIP_CODE
 from kaohe.demo.management.commands.demo import sqlite_file_in
 from kaohe.demo.services import (
+    DEMO_SCHEMES,
     DemoError,
     DemoSummary,
     do_assess_demo,
+    do_assess_demo_schemes,
     do_build_demo,
     do_ensure_demo_user,
 )
 from kaohe.orgunits.models import OrgUnit, UnitKind
-from kaohe.schemes.models import GradeBand, UnitTarget
+from kaohe.schemes.models import BirthPlan, GradeBand, Scheme, SchemeStatus, UnitTarget
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Row:
     grade: str
     vetoed: bool
     vetoes: tuple[str, ...]
+    parts: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,16 @@ class Built:
     values: int
     value_audit_rows: int
     quota_targets: dict[int, dict[str, float]]
+    # {scheme code: {year: {unit code: Row}}} for the direct-unit and department schemes
+    others: dict[str, dict[int, dict[str, Row]]]
+    statuses: dict[str, str]
+    publish_audit_rows: int
+    # {(scheme code, year, unit code): [(version, status), …]} oldest version first
+    contracts: dict[tuple[str, int, str], list[tuple[int, str]]]
+    # {(scheme code, year): (cap, quotas)}
+    plans: dict[tuple[str, int], tuple[int, dict[str, int]]]
+    # {(scheme code, year, unit code): the version of the contract the result scored, or None}
+    scored_versions: dict[tuple[str, int, str], int | None]
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +76,22 @@ def built(django_db_setup: None, django_db_blocker: Any) -> Built:
         started = time.perf_counter()
         summary = do_build_demo(actor)
         seconds = time.perf_counter() - started
-        runs = do_assess_demo(actor, summary.years)
-        results = {
-            year: {
-                r.unit.code: Row(r.rank, float(r.total), r.grade, r.vetoed, tuple(r.vetoes))
-                for r in UnitResult.objects.filter(run=run, kind="village").select_related("unit")
+        every = do_assess_demo_schemes(actor, summary.years)
+        runs = every["VILLAGE_2006"]
+
+        def rows(run: Any, kind: str) -> dict[str, Row]:
+            return {
+                r.unit.code: Row(
+                    r.rank, float(r.total), r.grade, r.vetoed, tuple(r.vetoes), dict(r.parts)
+                )
+                for r in UnitResult.objects.filter(run=run, kind=kind).select_related("unit")
             }
-            for year, run in runs.items()
+
+        results = {year: rows(run, "village") for year, run in runs.items()}
+        kinds = {"DIRECT_UNITS_2006": "direct_unit", "DEPARTMENTS_2006": "department"}
+        others = {
+            code: {year: rows(run, kinds[code]) for year, run in every[code].items()}
+            for code in kinds
         }
         scheme = next(iter(runs.values())).scheme
         grades = list(
@@ -88,9 +112,67 @@ def built(django_db_setup: None, django_db_blocker: Any) -> Built:
             values=DataValue.objects.filter(unit__path__contains=f"/{TOWNSHIP_CODE}/").count(),
             value_audit_rows=AuditEntry.objects.filter(action="datavalue.create").count(),
             quota_targets=quota_targets,
+            others=others,
+            statuses=dict(Scheme.objects.values_list("code", "status")),
+            publish_audit_rows=AuditEntry.objects.filter(action="scheme.publish").count(),
+            contracts=_contract_states(),
+            plans={
+                (p.scheme.code, p.year): (p.cap_births, dict(p.quotas))
+                for p in BirthPlan.objects.select_related("scheme")
+            },
+            scored_versions={
+                (r.run.scheme.code, r.run.year, r.unit.code): (
+                    r.contract.version if r.contract is not None else None
+                )
+                for code_runs in every.values()
+                for r in UnitResult.objects.filter(run__in=list(code_runs.values())).select_related(
+                    "run__scheme", "unit", "contract"
+                )
+            },
         )
         transaction.set_rollback(True)
     return out
+
+
+def _contract_states() -> dict[tuple[str, int, str], list[tuple[int, str]]]:
+    states: dict[tuple[str, int, str], list[tuple[int, str]]] = {}
+    for c in Contract.objects.select_related("scheme", "unit").order_by("version"):
+        states.setdefault((c.scheme.code, c.year, c.unit.code), []).append((c.version, c.status))
+    return states
+
+
+def test_the_county_caps_are_recorded_as_birth_plans_with_the_villages_quotas(
+    built: Built,
+) -> None:
+    assert built.plans == {
+        ("VILLAGE_2006", year): (built.summary.caps[year], built.summary.quotas[year])
+        for year in built.summary.years
+    }
+
+
+def test_every_unit_signs_a_contract_each_year_except_the_one_left_unsigned(built: Built) -> None:
+    made = built.summary.contracts
+    assert made is not None
+    last = max(built.summary.years)
+    assert made.unsigned == [f"{UNSIGNED_VILLAGE}/{last}"]
+    assert built.contracts[("VILLAGE_2006", last, UNSIGNED_VILLAGE)] == [(1, "draft")]
+    units = len(built.summary.villages) + len(built.summary.direct_units)
+    units += len(built.summary.departments)
+    assert len(built.contracts) == units * len(built.summary.years)
+    unsigned = [key for key, versions in built.contracts.items() if versions[-1][1] == "draft"]
+    assert unsigned == [("VILLAGE_2006", last, UNSIGNED_VILLAGE)]
+
+
+def test_the_amended_contract_keeps_its_first_version_and_the_results_score_the_second(
+    built: Built,
+) -> None:
+    last = max(built.summary.years)
+    key = ("VILLAGE_2006", last, AMENDED_VILLAGE)
+    assert built.contracts[key] == [(1, "superseded"), (2, "signed")]
+    assert built.scored_versions[key] == 2
+    assert built.scored_versions[("VILLAGE_2006", last, UNSIGNED_VILLAGE)] is None
+    first = min(built.summary.years)
+    assert built.scored_versions[("DIRECT_UNITS_2006", first, built.summary.direct_units[0])] == 1
 
 
 def test_the_figures_and_quotas_went_through_the_importer_and_the_loader(built: Built) -> None:
@@ -174,6 +256,77 @@ def test_the_under_reporting_village_loses_points_but_is_not_vetoed(built: Built
     assert row.total < 100
 
 
+def test_the_demo_publishes_the_three_schemes_it_loads(built: Built) -> None:
+    assert built.statuses == dict.fromkeys(DEMO_SCHEMES, SchemeStatus.PUBLISHED)
+    assert built.publish_audit_rows == 3
+    assert built.summary.published == DEMO_SCHEMES
+
+
+def test_every_direct_unit_and_department_has_a_result_each_year(built: Built) -> None:
+    direct = built.others["DIRECT_UNITS_2006"]
+    departments = built.others["DEPARTMENTS_2006"]
+    for year in built.summary.years:
+        assert sorted(direct[year]) == sorted(built.summary.direct_units)
+        assert sorted(departments[year]) == sorted(built.summary.departments)
+        for row in direct[year].values():
+            assert set(row.parts["tracks"]) == {"LEAD", "BASE"}
+            assert row.grade
+        for row in departments[year].values():
+            assert set(row.parts["periods"]) == {"H1", "Q3", "Q4"}
+            assert row.grade
+    assert len(built.summary.direct_units) == 4 and len(built.summary.departments) == 3
+
+
+def test_the_unit_with_a_birth_outside_policy_is_vetoed_in_its_year_only(built: Built) -> None:
+    u = built.summary.unit_stories
+    for year, rows in built.others["DIRECT_UNITS_2006"].items():
+        vetoed = {code for code, row in rows.items() if row.vetoed}
+        if year == u.out_of_policy_year:
+            assert vetoed == {u.out_of_policy}
+            row = rows[u.out_of_policy]
+            assert row.vetoes == ("STAFF_OUT_OF_POLICY",) and row.grade == "FAIL"
+            assert row.rank == len(rows)
+        else:
+            assert vetoed == set()
+
+
+def test_late_reports_cost_the_groundwork_line(built: Built) -> None:
+    u = built.summary.unit_stories
+    row = built.others["DIRECT_UNITS_2006"][u.late_reports_year][u.late_reports]
+    # Three late reports at 5 points each: at most 85 on the groundwork line.
+    assert row.parts["tracks"]["BASE"] <= 85
+    assert not row.vetoed
+
+
+def test_the_unchecked_licence_lowers_the_fourth_quarter_check(built: Built) -> None:
+    u = built.summary.unit_stories
+    year = u.unchecked_licence_year
+    periods = built.others["DEPARTMENTS_2006"][year][u.unchecked_licence].parts["periods"]
+    # One licence of a handful unchecked: the completeness item loses well over ten points.
+    assert periods["Q4"] < 90
+
+
+def test_the_case_solved_earns_the_police_a_bonus_in_the_third_quarter(built: Built) -> None:
+    u = built.summary.unit_stories
+    periods = built.others["DEPARTMENTS_2006"][u.case_solved_year][u.case_solved].parts["periods"]
+    assert periods["Q3"] > 0
+    departments = built.others["DEPARTMENTS_2006"]
+    assert not any(row.vetoed for rows in departments.values() for row in rows.values())
+
+
+@pytest.mark.django_db
+def test_assessing_the_demo_runs_every_scheme_and_returns_the_village_runs() -> None:
+    summary = do_build_demo(Actor.cli("test"))
+
+    runs = do_assess_demo(Actor.cli("test"), summary.years)
+
+    assert sorted(runs) == list(summary.years)
+    assert {run.scheme.code for run in runs.values()} == {"VILLAGE_2006"}
+    assert sorted(AssessmentRun.objects.values_list("scheme__code", "year")) == sorted(
+        (code, year) for code in DEMO_SCHEMES for year in summary.years
+    )
+
+
 @pytest.mark.django_db
 def test_a_second_build_in_the_same_database_is_refused() -> None:
     do_build_demo(Actor.cli("test"))
@@ -207,7 +360,11 @@ def test_the_command_prints_both_rankings_the_stories_and_the_login() -> None:
     assert "2005" in text and "2006" in text
     assert text.count("名次 rank") >= 2
     assert "V01" in text and "V20" in text
+    assert text.count("镇直单位人口与计划生育目标管理责任制考核") >= 2
+    assert text.count("协作部门计划生育职责考核") >= 2
+    assert "DU_ENTERPRISES" in text and "DP_POLICE" in text
     assert "演示情节 / the demo's stories" in text
+    assert "职工政策外生育" in text
     assert "username demo" in text
     assert OrgUnit.objects.filter(kind=UnitKind.VILLAGE).count() == 20
 

@@ -10,16 +10,15 @@ import pytest
 
 from kaohe.demo.generator import (
     CHECK_ELEMENTS,
-    DHIS2_CSV_HEADER,
     MONTHLY_ELEMENTS,
     QUARTERLY_ELEMENTS,
     YEARLY_ELEMENTS,
     DemoTownship,
     allocate_quotas,
-    bundle_document,
-    dhis2_csv,
     generate_township,
 )
+from kaohe.demo.output import DHIS2_CSV_HEADER, bundle_document, dhis2_csv
+from kaohe.demo.units import generate_units
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +57,17 @@ def test_it_builds_the_township_tree(township: DemoTownship) -> None:
         ("DEMO_TWP", "示范镇", "DEMO_COUNTY")
     ]
     assert [u.code for u in kinds["village"]] == [f"V{i:02d}" for i in range(1, 21)]
-    assert {u.name for u in kinds["direct_unit"]} == {"镇直机关", "教委", "企业", "卫生院"}
-    assert {u.name for u in kinds["department"]} >= {"派出所", "工商所"}
-    assert len(kinds["department"]) == 3
-    assert all(u.parent == "DEMO_TWP" for u in kinds["village"] + kinds["direct_unit"])
+    assert [u.name for u in kinds["direct_unit"]] == [
+        "镇直机关",
+        "教委（中心学校）",
+        "企业（镇纺织厂）",
+        "卫生院",
+    ]
+    assert [u.name for u in kinds["department"]] == ["派出所", "工商所", "卫生院（妇产科）"]
+    assert all(
+        u.parent == "DEMO_TWP"
+        for u in kinds["village"] + kinds["direct_unit"] + kinds["department"]
+    )
     names = [u.name for u in kinds["village"]]
     assert len(set(names)) == 20
     assert all(name.endswith("村") and 3 <= len(name) <= 6 for name in names)
@@ -73,8 +79,13 @@ def test_every_village_has_its_four_signatories(township: DemoTownship) -> None:
         roles[official.unit].add(official.role)
     for code in township.village_codes:
         assert roles[code] == {"party_secretary", "director", "fp_officer", "stationed_cadre"}
-    heads = [o for o in township.officials if o.role == "department_head"]
-    assert len(heads) == 7
+    # A direct unit's head signs with its family-planning officer, a department's head with
+    # its liaison officer.
+    for code in township.codes_of("direct_unit"):
+        assert roles[code] == {"department_head", "fp_officer"}
+    for code in township.codes_of("department"):
+        assert roles[code] == {"department_head", "other"}
+    assert len({o.name for o in township.officials}) == len(township.officials)
     assert len({o.code for o in township.officials}) == len(township.officials)
     assert all(2 <= len(o.name) <= 3 for o in township.officials)
 
@@ -266,3 +277,111 @@ def test_the_bundle_holds_units_officials_and_quotas(township: DemoTownship) -> 
 def test_it_refuses_years_that_are_not_consecutive() -> None:
     with pytest.raises(ValueError, match="consecutive"):
         generate_township(years=(2004, 2006))
+
+
+# --- direct units and departments ---------------------------------------------------------
+
+DIRECT_MONTHLY = ("STAFF_BIRTHS", "STAFF_BIRTHS_POLICY", "STAFF_MWRA", "STAFF_MWRA_CONTRACEPTING")
+DIRECT_YEARLY = (
+    "DU_FP_STAFFED",
+    "STAFF_AGREEMENTS",
+    "STAFF_REWARD_DUE",
+    "STAFF_REWARD_PAID",
+    "DU_REPORTS_DUE",
+    "DU_REPORTS_ON_TIME",
+)
+REGISTER = ("DEPT_JOINT_ACTIONS", "DEPT_REPORTS_DUE", "DEPT_REPORTS_ON_TIME")
+
+
+def quarters(year: int) -> list[str]:
+    return [f"{year}Q{q}" for q in range(1, 5)]
+
+
+def test_direct_units_report_their_staff_figures_every_period(township: DemoTownship) -> None:
+    values = township.value_map()
+    for code in township.codes_of("direct_unit"):
+        for year in township.years:
+            for p in months(year):
+                assert all((e, p, code) in values for e in DIRECT_MONTHLY)
+                v = {e: values[(e, p, code)] for e in DIRECT_MONTHLY}
+                assert v["STAFF_BIRTHS_POLICY"] <= v["STAFF_BIRTHS"]
+                assert v["STAFF_MWRA_CONTRACEPTING"] <= v["STAFF_MWRA"]
+            assert all(("DU_MEETINGS_HELD", q, code) in values for q in quarters(year))
+            yearly = {e: values[(e, str(year), code)] for e in DIRECT_YEARLY}
+            assert yearly["STAFF_REWARD_PAID"] <= yearly["STAFF_REWARD_DUE"]
+            assert yearly["DU_REPORTS_ON_TIME"] <= yearly["DU_REPORTS_DUE"] == 16
+            assert yearly["STAFF_AGREEMENTS"] <= values[("STAFF_MWRA", f"{year}12", code)]
+    # Only the enterprise employs migrant workers.
+    migrants = {unit for (element, _p, unit) in values if element == "DU_MIGRANT_WOMEN"}
+    assert migrants == {"DU_ENTERPRISES"}
+
+
+def test_only_the_story_unit_has_a_birth_outside_policy(township: DemoTownship) -> None:
+    values = township.value_map()
+    u = township.unit_stories
+    for code in township.codes_of("direct_unit"):
+        for year in township.years:
+            outside = yearly_sum(values, "STAFF_BIRTHS", code, year) - yearly_sum(
+                values, "STAFF_BIRTHS_POLICY", code, year
+            )
+            expected = int(code == u.out_of_policy and year == u.out_of_policy_year)
+            assert outside == expected, (code, year)
+    late = (
+        values[("DU_REPORTS_DUE", str(u.late_reports_year), u.late_reports)]
+        - values[("DU_REPORTS_ON_TIME", str(u.late_reports_year), u.late_reports)]
+    )
+    assert late == u.late_report_count == 3
+
+
+def test_departments_report_their_own_duties(township: DemoTownship) -> None:
+    values = township.value_map()
+    own = {
+        "DP_HEALTH": {"HOSP_BIRTHS_DELIVERED", "HOSP_BIRTHS_NOTIFIED", "HOSP_SURGERIES",
+                      "HOSP_SURGERIES_NOTIFIED"},
+        "DP_POLICE": {"POLICE_MIGRANT_REGS", "POLICE_MIGRANT_SHARED", "DEPT_CASES_SOLVED"},
+        "DP_COMMERCE": {"COMMERCE_LICENCES", "COMMERCE_CERT_CHECKED"},
+    }  # fmt: skip
+    for code, elements in own.items():
+        reported = {e for (e, _p, unit) in values if unit == code} - set(REGISTER)
+        assert reported == elements, code
+        for year in township.years:
+            due = 3 if code == "DP_HEALTH" else 1
+            for q in quarters(year):
+                assert values[("DEPT_REPORTS_DUE", q, code)] == due
+                assert values[("DEPT_REPORTS_ON_TIME", q, code)] <= due
+    for year in township.years:
+        for p in months(year):
+            delivered = values[("HOSP_BIRTHS_DELIVERED", p, "DP_HEALTH")]
+            births = sum(values[("BIRTHS", p, v)] for v in township.village_codes)
+            assert values[("HOSP_BIRTHS_NOTIFIED", p, "DP_HEALTH")] <= delivered <= births
+        for q in quarters(year):
+            assert (
+                values[("POLICE_MIGRANT_SHARED", q, "DP_POLICE")]
+                <= values[("POLICE_MIGRANT_REGS", q, "DP_POLICE")]
+            )
+            licences = values[("COMMERCE_LICENCES", q, "DP_COMMERCE")]
+            unchecked = licences - values[("COMMERCE_CERT_CHECKED", q, "DP_COMMERCE")]
+            u = township.unit_stories
+            assert unchecked == int(year == u.unchecked_licence_year and q.endswith("Q4"))
+    u = township.unit_stories
+    solved = {(p, unit) for (e, p, unit) in values if e == "DEPT_CASES_SOLVED"}
+    assert solved == {(f"{u.case_solved_year}Q3", u.case_solved)}
+
+
+def test_the_units_draw_from_a_generator_of_their_own(township: DemoTownship) -> None:
+    # Drawn apart from the villages' generator, the units' figures are the same whether or not
+    # the villages were generated first, so adding units leaves every village figure as it was.
+    villages = set(township.village_codes)
+    births: dict[str, int] = {}
+    for v in township.values:
+        if v.element == "BIRTHS":
+            births[v.period] = births.get(v.period, 0) + v.value
+    alone = generate_units(township.seed, township.years, births)
+
+    assert alone.values == tuple(v for v in township.values if v.unit not in villages)
+    assert alone.stories == township.unit_stories
+    assert [o.code for o in alone.officials] == [
+        o.code
+        for o in township.officials
+        if o.role in ("fp_officer", "other") and o.unit not in villages
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import zipfile
 from io import BytesIO
 
@@ -18,11 +19,14 @@ DOWNLOADS = ("ranking.xlsx", "ranking.csv", "items.xlsx", "items.csv")
 
 
 def text_of(response: object) -> str:
-    """Everything a download says: a workbook's XML parts, or the CSV text."""
+    """Everything a download says: a workbook's XML parts (character references such as
+    ``&#26449;`` decoded, as lxml writes non-ASCII text), or the CSV text."""
     data = content_of(response)
     if data.startswith(b"PK"):
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            return "".join(archive.read(name).decode("utf-8") for name in archive.namelist())
+            return "".join(
+                html.unescape(archive.read(name).decode("utf-8")) for name in archive.namelist()
+            )
     return data.decode("utf-8")
 
 

@@ -1,4 +1,5 @@
-"""``kaohe allocate`` on the demo township: a rate becomes a cap, split, adjusted, applied."""
+"""``kaohe allocate`` on the demo township: a rate becomes a cap, split, adjusted, applied,
+stored as the township's birth plan and shown again."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from kaohe.demo.services import do_build_demo
 from kaohe.engine.allocation import AllocationMethod
 from kaohe.orgunits.models import OrgUnit
 from kaohe.schemes.allocation import AllocationRefused, do_apply_allocation, plan_allocation
-from kaohe.schemes.models import Scheme, UnitTarget
+from kaohe.schemes.models import BirthPlan, Scheme, UnitTarget
 
 SCHEME = "VILLAGE_2006"
 YEAR = 2007  # the demo reports 2005 and 2006: the plan for 2007 averages their year ends
@@ -81,7 +82,7 @@ def the_plan(**options: Any) -> Any:
         YEAR,
         method=options.pop("method", AllocationMethod.POPULATION),
         rate_per_mille=Decimal(RATE),
-        root=root,
+        township=root,
         **options,
     )
 
@@ -100,7 +101,7 @@ def test_a_rate_becomes_a_cap_over_the_average_population_and_the_quotas_sum_to_
     assert plan.cap == expected_cap
     assert sum(row.quota for row in plan.rows) == expected_cap
     assert all(abs(row.quota - row.exact) < 1 for row in plan.rows)
-    assert f"上限 / cap: {expected_cap}；合计 / sum: {expected_cap}" in text
+    assert f"控制数 / cap: {expected_cap}；合计 / sum: {expected_cap}；余 / left: 0" in text
     assert "V01" in text and "调整后 adjusted" in text
 
 
@@ -118,24 +119,42 @@ def test_an_adjustment_over_the_cap_is_refused_and_writes_nothing() -> None:
     v01 = next(row for row in the_plan().rows if row.unit == "V01")
     audit_before = AuditEntry.objects.count()
 
-    with pytest.raises(CommandError, match="over the cap"):
-        run(*scope("--adjust", f"V01={v01.quota + 1}", "--apply", "--reason", "test"))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="exceeds the cap"):
+        call_command(
+            "allocate",
+            *scope("--adjust", f"V01={v01.quota + 1}", "--apply", "--reason", "test"),
+            stdout=out,
+        )
 
+    assert "超出 / over: 1" in out.getvalue()
     assert not UnitTarget.objects.filter(year=YEAR).exists()
+    assert not BirthPlan.objects.exists()
     assert AuditEntry.objects.count() == audit_before
 
 
 @pytest.mark.django_db
 def test_the_service_refuses_quotas_over_the_cap_on_its_own() -> None:
     scheme = Scheme.objects.get(code=SCHEME)
+    root = OrgUnit.objects.get(code=TOWNSHIP_CODE)
+    quota = the_plan().quotas["V01"]
 
     with pytest.raises(AllocationRefused) as refused:
         do_apply_allocation(
-            scheme, YEAR, {"V01": 5, "V02": 6}, cap=10, actor=Actor.cli("test"), reason="x"
+            scheme,
+            YEAR,
+            township=root,
+            method=AllocationMethod.POPULATION,
+            rate_per_mille=Decimal(RATE),
+            adjust={"V01": quota + 2},
+            actor=Actor.cli("test"),
+            reason="x",
         )
 
-    assert any("over the cap of 10" in p for p in refused.value.problems)
+    assert refused.value.field == "quotas"
+    assert "exceeds the cap" in refused.value.problems[0]
     assert not UnitTarget.objects.filter(year=YEAR).exists()
+    assert not BirthPlan.objects.exists()
 
 
 @pytest.mark.django_db
@@ -159,14 +178,17 @@ def test_apply_writes_the_quotas_as_targets_with_audit_rows() -> None:
     )
     assert targets == {row.unit: float(row.quota) for row in plan.rows}
     assert "20 unit targets written" in text
+    stored = BirthPlan.objects.get(township__code=TOWNSHIP_CODE, year=YEAR)
+    assert stored.quotas == plan.quotas
+    assert (stored.cap_births, stored.rate_per_mille) == (plan.cap, Decimal(RATE))
     assert (
         AuditEntry.objects.filter(action="unittarget.create")
         .filter(object_key__contains=f"/{YEAR}")
         .count()
         == 20
     )
-    applied = AuditEntry.objects.get(action="allocation.apply")
-    assert applied.after["cap"] == plan.cap
+    applied = AuditEntry.objects.get(action="birthplan.create")
+    assert applied.after["cap_births"] == plan.cap
     assert applied.after["reason"] == "县下达2007年人口计划"
 
 
@@ -191,3 +213,27 @@ def test_a_bad_adjustment_is_named() -> None:
         run(*scope("--adjust", "V01"))
     with pytest.raises(CommandError, match="not in the allocation: V99"):
         run(*scope("--adjust", "V99=1"))
+
+
+@pytest.mark.django_db
+def test_show_prints_the_stored_plan_with_its_sum_against_the_cap() -> None:
+    plan = the_plan()
+    run(*scope("--apply", "--reason", "first"))
+
+    text = run("--scheme", SCHEME, "--year", str(YEAR), "--root", TOWNSHIP_CODE, "--show")
+
+    assert f"控制数 / cap: {plan.cap}；合计 / sum: {plan.cap}" in text
+    assert "applied by: cli:" in text
+    assert "V20" in text
+
+
+@pytest.mark.django_db
+def test_show_says_when_there_is_no_plan() -> None:
+    with pytest.raises(CommandError, match="no birth plan stored"):
+        run("--scheme", SCHEME, "--year", str(YEAR), "--root", TOWNSHIP_CODE, "--show")
+
+
+@pytest.mark.django_db
+def test_the_cap_is_a_townships_so_root_is_needed() -> None:
+    with pytest.raises(CommandError, match="--root TOWNSHIP is needed"):
+        run("--scheme", SCHEME, "--year", str(YEAR), "--method", "population", "--cap", "9")

@@ -18,6 +18,7 @@ from kaohe.assessments.services import (
 from kaohe.audit.services import Actor
 from kaohe.engine.assess import SchemeError
 from kaohe.orgunits.models import OrgUnit
+from kaohe.schemes.validity import ValidityError, check_validity
 
 RENDERERS = {
     "table": presenting.render_text,
@@ -58,16 +59,40 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-save", action="store_true", help="只计算不保存 / compute without storing a run"
         )
+        parser.add_argument(
+            "--override-validity",
+            default="",
+            metavar="REASON",
+            help="超出方案或指标适用年度仍然计算的理由 / the reason to assess a year outside "
+            "the years the scheme or its indicators are valid for",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         scheme, root = resolve_scope(options)
         try:
             prepared = prepare_assessment(scheme, options["year"], root)
             result = compute(prepared)
-            if not options["no_save"]:
-                do_run_assessment(scheme, options["year"], actor=Actor.cli(), root=root)
+            if options["no_save"]:
+                # The same refusal as a stored run, so a trial run does not hide it.
+                codes = {indicator.code for indicator in prepared.compiled.spec.indicators}
+                warnings = check_validity(
+                    scheme, options["year"], codes, options["override_validity"]
+                )
+            else:
+                run = do_run_assessment(
+                    scheme,
+                    options["year"],
+                    actor=Actor.cli(),
+                    root=root,
+                    override_validity=options["override_validity"],
+                )
+                warnings = list(run.warnings)
+        except ValidityError as error:
+            raise CommandError("\n".join(error.problems)) from error
         except (SchemeError, AssessmentError) as error:
             raise CommandError(str(error)) from error
+        for warning in warnings:
+            self.stderr.write(f"警示 / warning: {warning}")
         text = RENDERERS[options["format"]](prepared, result)
         if options.get("output"):
             Path(options["output"]).write_text(text, encoding="utf-8")

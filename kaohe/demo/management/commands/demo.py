@@ -20,11 +20,11 @@ from kaohe.demo.generator import DEFAULT_SEED, DEFAULT_YEARS, TOWNSHIP_CODE
 from kaohe.demo.services import (
     DEMO_USERNAME,
     DemoError,
-    do_assess_demo,
+    do_assess_demo_schemes,
     do_build_demo,
     do_ensure_demo_user,
-    story_lines,
 )
+from kaohe.demo.stories import story_lines
 from kaohe.orgunits.models import OrgUnit
 
 DEFAULT_DIR = "kaohe-demo"
@@ -63,11 +63,13 @@ def _where() -> str:
 
 class Command(BaseCommand):
     help = (
-        "构建示范镇演示数据（20 个村，两个年度），计算考核，打印排名和演示情节，并启动网页服务。"
+        "构建示范镇演示数据（20 个村、4 个镇直单位、3 个部门，两个年度），按村、镇直单位和部门"
+        "三个方案计算考核，打印排名和演示情节，并启动网页服务。"
         "若 --dir 中的 SQLite 数据库（DIR/kaohe.sqlite3）已有示范镇，先删除该文件再重建；"
         "不会删除其他任何数据库（PostgreSQL 或目录外的文件）或文件，"
         "数据库中已有其他数据时拒绝运行。 / "
-        "Build the demo township (20 villages, two years), assess it, print the rankings and the "
+        "Build the demo township (20 villages, 4 direct units, 3 departments, two years), assess "
+        "it with the village, direct-unit and department schemes, print the rankings and the "
         "demo's stories, and serve the pages. If the SQLite database in --dir (DIR/kaohe.sqlite3) "
         "already holds the demo township, that file is deleted and the demo rebuilt; no other "
         "database (PostgreSQL, a file outside DIR) or file is ever deleted, and a database that "
@@ -108,19 +110,34 @@ class Command(BaseCommand):
         actor = Actor.cli()
         try:
             summary = do_build_demo(actor, seed=options["seed"], years=options["years"])
-            runs = do_assess_demo(actor, summary.years)
+            runs = do_assess_demo_schemes(actor, summary.years)
         except (DemoError, AssessmentError, BundleError, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(summary.headline())
         root = OrgUnit.objects.get(code=TOWNSHIP_CODE)
-        for year, run in runs.items():
-            prepared = prepare_assessment(run.scheme, year, root)
-            self.stdout.write("")
-            self.stdout.write(presenting.render_text(prepared, compute(prepared)), ending="")
+        for by_year in runs.values():
+            for year, run in by_year.items():
+                prepared = prepare_assessment(run.scheme, year, root)
+                self.stdout.write("")
+                self.stdout.write(presenting.render_text(prepared, compute(prepared)), ending="")
         self.stdout.write("")
         for line in story_lines(summary, runs):
             self.stdout.write(line)
         password = do_ensure_demo_user(actor)
+        if summary.contracts is not None:
+            made = summary.contracts
+            self.stdout.write(
+                _(
+                    "责任书 / contracts：人口计划 {plans} 份，已签订 {signed} 份，修订 {amended}，"
+                    "未签订 {unsigned} / birth plans {plans}, signed {signed}, amended "
+                    "{amended}, unsigned {unsigned}"
+                ).format(
+                    plans=made.plans,
+                    signed=made.signed,
+                    amended="、".join(made.amended) or "—",
+                    unsigned="、".join(made.unsigned) or "—",
+                )
+            )
         self.stdout.write("")
         self.stdout.write(
             _("数据库 / database: {where}；用时 / took {seconds:.1f} s").format(
