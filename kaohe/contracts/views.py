@@ -92,9 +92,19 @@ def index(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
     chosen = ChooseForm(request.GET or None, user=user, initial={"year": year})
     if not request.GET:
-        # The first published scheme, this year and the first township, until one is chosen.
+        # Until one is chosen: the latest year the user has contracts of (village schemes
+        # first: "village" sorts last), else the first published scheme, this year and the first
+        # township.
+        latest = (
+            restrict(Contract.objects.all(), user)
+            .select_related("unit__parent")
+            .order_by("-year", "-unit__kind", "scheme__code")
+            .first()
+        )
         scheme = chosen.fields["scheme"].queryset.first()  # type: ignore[attr-defined]
         township = chosen.fields["township"].queryset.first()  # type: ignore[attr-defined]
+        if latest is not None and latest.unit.parent is not None:
+            scheme, year, township = latest.scheme, latest.year, latest.unit.parent
         if scheme is not None and township is not None:
             chosen = ChooseForm(
                 {"scheme": scheme.pk, "year": year, "township": township.code}, user=user

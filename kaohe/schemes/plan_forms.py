@@ -83,6 +83,15 @@ class PlanForm(forms.Form):
         assert isinstance(township_field, forms.ModelChoiceField)
         scheme_field.queryset = plan_schemes(user)
         township_field.queryset = visible_townships(user)
+        if not self.is_bound:
+            # Offer the first scheme and township and the commonest method until one is chosen.
+            scheme = scheme_field.queryset.first()
+            township = township_field.queryset.first()
+            if scheme is not None:
+                self.initial.setdefault("scheme", scheme.pk)
+            if township is not None:
+                self.initial.setdefault("township", township.code)
+            self.initial.setdefault("method", AllocationMethod.POPULATION.value)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

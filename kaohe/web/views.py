@@ -77,12 +77,45 @@ def unit_result(request: HttpRequest, run_id: int, unit_code: str) -> HttpRespon
         {
             "run": run,
             "result": result,
-            "groups": _item_groups(run.scheme.period_parts or [], items),
+            "groups": (
+                _item_groups(run.scheme.period_parts, items)
+                if run.scheme.period_parts
+                else _track_groups(run, result.parts.get("tracks", {}), items)
+            ),
             "tracks": _made_rows(run.scheme.tracks or [], result.parts.get("tracks", {})),
             "periods": _made_rows(run.scheme.period_parts or [], result.parts.get("periods", {})),
             "vetoes": [vetoes[c] for c in result.vetoes if c in vetoes],
         },
     )
+
+
+def _track_groups(run: Any, scores: dict[str, Any], items: list[Any]) -> list[dict[str, Any]]:
+    """Item rows grouped by track, each headed with the track's score (one unnamed group when
+    the scheme has no tracks)."""
+    tracks = run.scheme.tracks or []
+    if not tracks:
+        return [{"name": "", "name_en": "", "items": items}] if items else []
+    track_of = dict(run.scheme.items.values_list("code", "track"))
+    by_track: dict[str, list[Any]] = {}
+    for item in items:
+        by_track.setdefault(track_of.get(item.item_code, ""), []).append(item)
+    groups = []
+    for track in tracks:
+        rows = by_track.pop(track["code"], [])
+        if not rows:
+            continue
+        score = scores.get(track["code"])
+        suffix = "" if score is None else f" · {float(score):.2f} / {float(track['total']):g}"
+        name = track.get("name", track["code"])
+        groups.append(
+            {
+                "name": name + suffix,
+                "name_en": (track.get("name_en", "") or name) + suffix,
+                "items": rows,
+            }
+        )
+    groups += [{"name": code, "name_en": code, "items": rows} for code, rows in by_track.items()]
+    return groups
 
 
 def _made_rows(declared: list[dict[str, Any]], scores: dict[str, Any]) -> list[dict[str, Any]]:

@@ -364,6 +364,24 @@ def test_the_unit_page_shows_the_lines_the_quarters_and_items_by_quarter(
     assert "data-item=" not in html  # no chart of items repeated in every quarter
 
 
+def test_the_unit_page_of_a_scheme_in_tracks_groups_the_items_under_each_line(
+    county: Scheme, admin: Client
+) -> None:
+    run = do_run_assessment(in_tracks(county), 2006, actor=ACTOR)
+    tracks = result_of(run, "V1").parts["tracks"]
+
+    html = admin.get(f"/results/{run.pk}/V1/").content.decode()
+
+    headers = [
+        f"{track['name']} · {tracks[track['code']]:.2f} / {track['total']:g}"
+        for track in run.scheme.tracks
+    ]
+    assert all(header in html for header in headers), headers
+    assert html.index(headers[0]) < html.index(headers[1])
+    assert html.count('scope="rowgroup"') == len(headers)
+    assert "data-item=" in html  # each item once: the chart is drawn
+
+
 def test_explain_prints_the_total_explanation_and_the_items_by_quarter(county: Scheme) -> None:
     from django.core.management import call_command
 

@@ -129,7 +129,7 @@ def test_an_adjustment_over_the_cap_is_refused_and_writes_nothing() -> None:
 
     assert "超出 / over: 1" in out.getvalue()
     assert not UnitTarget.objects.filter(year=YEAR).exists()
-    assert not BirthPlan.objects.exists()
+    assert not BirthPlan.objects.filter(year=YEAR).exists()
     assert AuditEntry.objects.count() == audit_before
 
 
@@ -154,7 +154,7 @@ def test_the_service_refuses_quotas_over_the_cap_on_its_own() -> None:
     assert refused.value.field == "quotas"
     assert "exceeds the cap" in refused.value.problems[0]
     assert not UnitTarget.objects.filter(year=YEAR).exists()
-    assert not BirthPlan.objects.exists()
+    assert not BirthPlan.objects.filter(year=YEAR).exists()
 
 
 @pytest.mark.django_db
@@ -187,7 +187,7 @@ def test_apply_writes_the_quotas_as_targets_with_audit_rows() -> None:
         .count()
         == 20
     )
-    applied = AuditEntry.objects.get(action="birthplan.create")
+    applied = AuditEntry.objects.get(action="birthplan.create", object_key__endswith=f"/{YEAR}")
     assert applied.after["cap_births"] == plan.cap
     assert applied.after["reason"] == "县下达2007年人口计划"
 
