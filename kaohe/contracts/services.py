@@ -150,7 +150,9 @@ def _checked_targets(contract: Contract, values: Mapping[str, float]) -> dict[Sc
 
 def _lock(contract: Contract) -> Contract:
     return (
-        Contract.objects.select_for_update()
+        # Only the contract's row is locked: PostgreSQL cannot lock the nullable side of the
+        # outer join to the unit's parent.
+        Contract.objects.select_for_update(of=("self",))
         .select_related("scheme", "unit", "unit__parent")
         .get(pk=contract.pk)
     )
