@@ -2,7 +2,7 @@
 
     python -m benchmarks.bench_pages [--requests 200] [--port 8799]
 
-Builds the demo township (30 units, two years of monthly figures) in a temporary folder, starts
+Builds the demo township (30 units; 2005, 2006 and 2026 of monthly figures) in a temporary folder, starts
 ``kaohe runserver`` on it in a separate process, signs in as the demo township's administrator
 and, from this process, requests each busy page and saves values through the data-entry cell
 endpoint, sequentially. Prints median and p95 per page. Goals: every page ≤ 150 ms p95 and a

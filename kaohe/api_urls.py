@@ -3,12 +3,15 @@
 from rest_framework.routers import DefaultRouter
 
 from kaohe.accounts.api import MembershipViewSet
+from kaohe.appeals.api import AppealViewSet
 from kaohe.assessments.api import AssessmentRunViewSet
 from kaohe.audit.api import AuditEntryViewSet
 from kaohe.contracts.api import ContractViewSet
 from kaohe.datavalues.api import DataValueViewSet
 from kaohe.elements.api import DataElementViewSet, DataSetViewSet
 from kaohe.orgunits.api import OfficialViewSet, OrgUnitViewSet
+from kaohe.remediation.api import DesignationViewSet, RemediationPlanViewSet
+from kaohe.rewards.api import LedgerEntryViewSet
 from kaohe.schemes.api import IndicatorViewSet, SchemeViewSet
 from kaohe.schemes.plan_api import BirthPlanViewSet
 from kaohe.submissions.api import SubmissionViewSet
@@ -24,8 +27,12 @@ router.register("runs", AssessmentRunViewSet, basename="run")
 router.register("audit", AuditEntryViewSet, basename="audit")
 router.register("datavalues", DataValueViewSet, basename="datavalue")
 router.register("submissions", SubmissionViewSet, basename="submission")
+router.register("appeals", AppealViewSet, basename="appeal")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("birth-plans", BirthPlanViewSet, basename="birth-plan")
+router.register("designations", DesignationViewSet, basename="designation")
+router.register("remediation-plans", RemediationPlanViewSet, basename="remediation-plan")
+router.register("money", LedgerEntryViewSet, basename="money")
 
 urlpatterns = router.urls

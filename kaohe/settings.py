@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "kaohe.contracts",
     "kaohe.assessments",
     "kaohe.submissions",
+    "kaohe.appeals",
+    "kaohe.rewards",
+    "kaohe.remediation",
     "kaohe.entry",
     "kaohe.web",
     "kaohe.demo",
@@ -153,8 +156,15 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status"; each choice set gets a name of its own in the schema.
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "kaohe.assessments.models.RunStatus",
+        "OfficialRoleEnum": "kaohe.orgunits.models.OfficialRole",
+        "MembershipRoleEnum": "kaohe.accounts.models.Role",
         "SubmissionStatusEnum": "kaohe.submissions.models.Status",
         "ContractStatusEnum": "kaohe.contracts.models.ContractStatus",
+        "AppealStatusEnum": "kaohe.appeals.models.AppealStatus",
+        "AppealStepEnum": "kaohe.appeals.models.AppealStep",
+        "DesignationStatusEnum": "kaohe.remediation.models.DesignationStatus",
+        "RemediationPlanStatusEnum": "kaohe.remediation.models.PlanStatus",
+        "AcceptanceOutcomeEnum": "kaohe.remediation.models.Outcome",
     },
 }
 

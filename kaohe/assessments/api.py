@@ -1,4 +1,4 @@
-"""REST API: assessment runs, their results, and starting a run."""
+"""REST API: assessment runs, their results, starting, publishing and comparing runs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,7 +21,10 @@ from kaohe.engine.assess import SchemeError
 from kaohe.orgunits.models import OrgUnit
 from kaohe.schemes.validity import ValidityError
 
+from .compare_api import ComparisonSerializer
+from .comparing import compare_runs
 from .models import AssessmentRun, ItemResult, UnitResult
+from .publishing import PublicationError, do_publish_run, may_publish
 from .services import AssessmentError, do_run_assessment, find_scheme
 
 
@@ -103,7 +107,47 @@ class AssessmentRunSerializer(serializers.ModelSerializer[AssessmentRun]):
             "duration_ms",
             "validity_override",
             "warnings",
+            "published_at",
+            "published_by",
+            "publication_exception",
+            "unapproved_at_publication",
+            "replaces",
         ]
+
+
+class PublishRunSerializer(serializers.Serializer[Any]):
+    confirm_unapproved = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy("数据未全部审核通过时确认仍然发布"),
+    )
+    exception_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("数据未全部审核通过时仍然发布的理由（确认时必填）"),
+    )
+    replaces = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy(
+            "替代的已发布结果（考核计算 id）；省略为同一方案、年度和范围当前发布的结果"
+        ),
+    )
+
+
+class UnapprovedReportSerializer(serializers.Serializer[Any]):
+    dataset = serializers.CharField()
+    unit = serializers.CharField()
+    period = serializers.CharField()
+    status = serializers.CharField()
+
+
+class PublishRefusalSerializer(serializers.Serializer[Any]):
+    field = serializers.CharField()
+    detail = serializers.CharField()
+    unapproved = UnapprovedReportSerializer(many=True)
 
 
 class StartRunSerializer(serializers.Serializer[Any]):
@@ -170,6 +214,62 @@ class AssessmentRunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         except (AssessmentError, SchemeError) as error:
             raise ValidationError({"detail": str(error)}) from error
         return Response(AssessmentRunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=PublishRunSerializer,
+        responses={200: AssessmentRunSerializer, 400: PublishRefusalSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        """Publish a draft run (township administrators of its scope; a run of the whole
+        tree: system administrators). Refused with 400 ``{field, detail, unapproved}``."""
+        run = self.get_object()
+        if not may_publish(request.user, run):
+            raise PermissionDenied(_("无权发布该考核结果 / not allowed to publish this run"))
+        payload = PublishRunSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        replaces = None
+        if (replaces_id := payload.validated_data.get("replaces")) is not None:
+            replaces = self.get_queryset().filter(pk=replaces_id).first()
+            if replaces is None:
+                raise ValidationError(
+                    {
+                        "field": "replaces",
+                        "detail": _("没有该考核结果 / no such run"),
+                        "unapproved": [],
+                    }
+                )
+        try:
+            published = do_publish_run(
+                run,
+                Actor.from_request(request, Channel.API),
+                confirm_unapproved=payload.validated_data["confirm_unapproved"],
+                exception_reason=payload.validated_data["exception_reason"],
+                replaces=replaces,
+            )
+        except PublicationError as error:
+            raise ValidationError(
+                {"field": error.field, "detail": str(error), "unapproved": error.unapproved}
+            ) from error
+        return Response(AssessmentRunSerializer(published).data)
+
+    @extend_schema(responses=ComparisonSerializer)
+    @action(detail=True, methods=["get"], url_path=r"compare/(?P<other>\d+)")
+    def compare(self, request: Request, pk: str | None = None, other: str = "") -> Response:
+        """What changed from this run to ``other``: units' totals, grades, ranks, vetoes,
+        contract versions and money, with the items behind each change. Both runs must be
+        visible; a reporter compares only their own unit."""
+        old = self.get_object()
+        new = self.get_queryset().filter(pk=int(other)).first()
+        if new is None:
+            raise NotFound
+        comparison = compare_runs(
+            old,
+            new,
+            old_results=restrict(UnitResult.objects.filter(run=old), request.user),
+            new_results=restrict(UnitResult.objects.filter(run=new), request.user),
+        )
+        return Response(ComparisonSerializer(comparison).data)
 
     @action(detail=True, methods=["get"], serializer_class=UnitResultSerializer)
     def results(self, request: Request, pk: str | None = None) -> Response:

@@ -83,6 +83,36 @@ class AssessmentRun(models.Model):
         default=list,
         blank=True,
     )
+    published_at = models.DateTimeField(
+        verbose_name=_("发布时间"),
+        null=True,
+        blank=True,
+    )
+    published_by = models.CharField(
+        verbose_name=_("发布人"),
+        max_length=150,
+        blank=True,
+    )
+    publication_exception = models.TextField(
+        verbose_name=_("例外发布说明"),
+        blank=True,
+        help_text=_("数据未全部审核通过时仍然发布的理由"),
+    )
+    unapproved_at_publication = models.JSONField(
+        verbose_name=_("发布时未审核的数据"),
+        default=list,
+        blank=True,
+        help_text=_("发布时尚未审核通过的报表（数据集、单位、期间）"),
+    )
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("替代的发布结果"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+        help_text=_("本次发布替代的上一次发布结果（如申诉改正数据后重新发布）"),
+    )
 
     class Meta:
         verbose_name = _("考核计算")

@@ -10,7 +10,8 @@ value are found, and each (scheme, year, root) among them is re-run once:
   key already waiting in the queue is not queued twice.
 
 A recomputation stores a fresh draft run and marks the drafts it replaces "superseded", so the
-history stays; published runs never change. An import of 10,000 values is one transaction and
+history stays. Published runs never change: a change of the figures a published run read makes
+a new draft beside it (which a person may publish in its place), and is never written into it. An import of 10,000 values is one transaction and
 so one recomputation per affected (scheme, year, root); many single edits inside one
 transaction are gathered into one batch as well.
 """
@@ -168,13 +169,14 @@ def affected_runs(
     spans: Iterable[tuple[date, date]] = (),
     years: Iterable[int] = (),
 ) -> list[RunKey]:
-    """The (scheme, year, root) of every draft run that reads a figure of one of these units
-    in one of these periods (``spans``: inclusive start and end dates), or a target of one of
-    these units in one of ``years``."""
+    """The (scheme, year, root) of every draft or published run that reads a figure of one of
+    these units in one of these periods (``spans``: inclusive start and end dates), or a target
+    of one of these units in one of ``years``. (A published run is not recomputed: a draft is
+    made beside it.)"""
     spans = set(spans)
     years = set(years)
     candidates = list(
-        AssessmentRun.objects.filter(status=RunStatus.DRAFT)
+        AssessmentRun.objects.filter(status__in=[RunStatus.DRAFT, RunStatus.PUBLISHED])
         .order_by()  # DISTINCT over these columns only, not the default ordering's
         .values_list("scheme_id", "year", "root_id", "root__path")
         .distinct()
@@ -244,13 +246,32 @@ def _data_window(scheme_id: int, year: int) -> list[tuple[date, date]]:
 # --- recomputing ---------------------------------------------------------------------------
 
 
+def _published(key: RunKey) -> AssessmentRun | None:
+    """The published run of exactly this key, locked (read only: a second recomputation waits
+    for this one rather than making a second draft beside it)."""
+    return (
+        AssessmentRun.objects.select_for_update()
+        .filter(
+            scheme_id=key.scheme_id,
+            year=key.year,
+            root_id=key.root_id,
+            status=RunStatus.PUBLISHED,
+        )
+        .order_by("-published_at", "-id")
+        .first()
+    )
+
+
 def do_recompute(key: RunKey, *, actor: Actor | None = None) -> AssessmentRun | None:
     """Re-run the draft of ``key`` on the figures as they are now.
 
     Returns the fresh draft, which supersedes every earlier draft of the key (audited), or
-    ``None`` when there is no draft to recompute or the figures and scheme it reads are
-    unchanged (then nothing is written). A scheme used outside its years is re-run with the
-    reason the latest draft gave for that; without one it is skipped (logged), never forced.
+    ``None`` when there is nothing to recompute or the figures and scheme it reads are
+    unchanged (then nothing is written). A key with no draft but a published run gets a new
+    draft beside the published run when its figures differ from the published ones; the
+    published run itself is never written to or superseded here (only a publication does
+    that). A scheme used outside its years is re-run with the reason the run it starts from
+    gave for that; without one it is skipped (logged), never forced.
     """
     actor = actor or Actor.system()
     with transaction.atomic():
@@ -266,9 +287,9 @@ def do_recompute(key: RunKey, *, actor: Actor | None = None) -> AssessmentRun | 
             )
             .order_by("-created_at", "-id")
         )
-        if not drafts:
+        latest = drafts[0] if drafts else _published(key)
+        if latest is None:
             return None
-        latest = drafts[0]
         scheme = Scheme.objects.get(pk=key.scheme_id)
         root = OrgUnit.objects.get(pk=key.root_id) if key.root_id is not None else None
         try:
@@ -291,9 +312,9 @@ def do_recompute(key: RunKey, *, actor: Actor | None = None) -> AssessmentRun | 
             # for a run that gives the reason.
             logger.warning("not recomputing %s: %s", key, error)
             return None
-        if run is None:
-            return None
-        AssessmentRun.objects.filter(pk__in=[d.pk for d in drafts]).update(
+        if run is None or not drafts:
+            return run
+        AssessmentRun.objects.filter(pk__in=[d.pk for d in drafts], status=RunStatus.DRAFT).update(
             status=RunStatus.SUPERSEDED
         )
         AuditEntry.objects.bulk_create(

@@ -40,6 +40,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "exclusiveMinimum": ("应大于 {want}", "must be greater than {want}"),
     "minItems": ("至少需要 {want} 项", "needs at least {want} entries"),
     "minProperties": ("至少需要 {want} 项", "needs at least {want} entries"),
+    "maxProperties": ("最多只能有 {want} 项", "may have at most {want} entries"),
     "minLength": ("不能为空", "must not be empty"),
     "maxLength": ("不能超过 {want} 个字符", "must be at most {want} characters"),
     "uniqueItems": ("列表中有重复项", "the list has duplicate entries"),
@@ -54,6 +55,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "code_format": (
         "代码须以字母或数字开头，只能包含字母、数字、下划线、连字符和点",
         "a code must start with a letter or digit and contain only letters, digits, '_', '-', '.'",
+    ),
+    "decimal_format": (
+        '应写成数字，如 1000 或 "1000.50"',
+        'write a number, e.g. 1000 or "1000.50"',
     ),
     "schema": ("不符合格式要求：{text}", "{text}"),
     "duplicate_code": (
@@ -153,6 +158,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the scheme {code} v{version} is published and cannot change (changed: {changed}):"
         " give the changed scheme a new version:, e.g. version: {next}",
     ),
+    "outcome_rule": ("{zh}", "{en}"),
+    "rule_grade": (
+        "等次 {code} 不是本方案的等次{choices_zh}",
+        "grade {code} is not one of this scheme's grades{choices_en}",
+    ),
+    "rule_veto": (
+        "否决项 {code} 不是本方案的一票否决项{choices_zh}",
+        "veto {code} is not one of this scheme's vetoes{choices_en}",
+    ),
+    "rule_item": (
+        "考核项目 {code} 不是本方案的考核项目{choices_zh}",
+        "item {code} is not one of this scheme's items{choices_en}",
+    ),
+    "rule_role": (
+        "角色 {code} 既不是责任人的角色，也不是本方案签订人（signatory_roles）的角色{choices_zh}",
+        "role {code} is neither an official's role nor one of the scheme's signatory_roles"
+        "{choices_en}",
+    ),
+    "rule_unit_kind": (
+        "单位类型 {code} 不在本方案考核的单位类型（{kinds}）中",
+        "unit kind {code} is not one the scheme assesses ({kinds})",
+    ),
     "target_item": (
         "方案 {scheme} v{version} 中没有考核项目 {code}",
         "the scheme {scheme} v{version} has no item {code}",
@@ -178,6 +205,7 @@ REFERENCE_NAMES = {
     "element": ("数据元素", "data element"),
     "scheme": ("考核方案", "scheme"),
     "version": ("方案版本", "scheme version"),
+    "indicator": ("指标", "indicator"),
 }
 
 

@@ -80,13 +80,21 @@ SCHEME_FIELDS = (
     "coefficient_name",
     "period_parts",
 )
-#: Scheme fields printed in the contract or shown as warnings, not used in scoring: a change
-#: to them is a change of the scheme row but not of its content hash.
+#: Scheme fields that configure what follows from the results — appeals, weak units and money
+#: (:mod:`kaohe.bundles.outcome_options`) — rather than the scores themselves.
+OUTCOME_FIELDS = (
+    "appeal_days",
+    "designation_rules",
+    "money_rules",
+)
+#: Scheme fields printed in the contract, shown as warnings or applied to the results, not used
+#: in scoring: a change to them is a change of the scheme row but not of its content hash.
 CONTRACT_FIELDS = (
     "signatory_roles",
     "terms",
     "plan_item",
     "validity_note",
+    *OUTCOME_FIELDS,
 )
 ITEM_FIELDS = (
     "code",
@@ -106,6 +114,12 @@ ITEM_FIELDS = (
     "description",
 )
 VETO_FIELDS = ("code", "name", "name_en", "condition", "sort_order")
+#: What a veto means for the officials answerable (no honours, no promotion for a year): kept
+#: with the contract part of a scheme's document, since it does not change a score.
+VETO_CONSEQUENCES = "consequences"
+#: Every key of a scheme's document that is not scoring content: a draft an assessment has
+#: used may still change them (a published one never changes).
+UNSCORED_KEYS = (*CONTRACT_FIELDS, VETO_CONSEQUENCES)
 GRADE_FIELDS = ("code", "name", "name_en", "min_total")
 
 
@@ -116,24 +130,30 @@ def scheme_document(
 ) -> dict[str, Any]:
     """A scheme's own rows as comparable plain data; ``rows`` has items, vetoes and grades.
 
-    ``"contract"`` holds the :data:`CONTRACT_FIELDS`; everything else is scoring content.
+    ``"contract"`` holds the :data:`CONTRACT_FIELDS` and each veto's consequences (by veto
+    code); everything else is scoring content.
     """
     grades = [{k: row[k] for k in GRADE_FIELDS} for row in rows["grades"]]
+    consequences = {row["code"]: list(row.get(VETO_CONSEQUENCES) or []) for row in rows["vetoes"]}
     return {
         "scheme": {k: fields[k] for k in SCHEME_FIELDS},
         "constants": dict(sorted(constants.items())),
         "items": [{k: row[k] for k in ITEM_FIELDS} for row in rows["items"]],
         "vetoes": [{k: row[k] for k in VETO_FIELDS} for row in rows["vetoes"]],
         "grades": sorted(grades, key=lambda g: (-g["min_total"], g["code"])),
-        "contract": {k: fields[k] for k in CONTRACT_FIELDS},
+        "contract": {
+            **{k: fields[k] for k in CONTRACT_FIELDS},
+            VETO_CONSEQUENCES: consequences,
+        },
     }
 
 
 def document_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:
     """The bundle keys in which two :func:`scheme_document` layouts differ, in key order.
 
-    Scheme and contract fields are named one by one (``terms``, ``tracks``); the rows are
-    named by their list (``items``, ``vetoes``, ``grades``, ``constants``).
+    Scheme and contract fields are named one by one (``terms``, ``tracks``, ``money_rules``);
+    the rows are named by their list (``items``, ``vetoes``, ``grades``, ``constants``), and
+    the vetoes' consequences as ``consequences``.
     """
     old = old or {}
     changed = [
@@ -143,9 +163,7 @@ def document_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> l
         part for part in ("constants", "items", "vetoes", "grades") if old.get(part) != new[part]
     ]
     changed += [
-        name
-        for name in CONTRACT_FIELDS
-        if old.get("contract", {}).get(name) != new["contract"][name]
+        name for name in UNSCORED_KEYS if old.get("contract", {}).get(name) != new["contract"][name]
     ]
     return changed
 

@@ -22,7 +22,16 @@ from kaohe.bundles.reading import SourceFile
 SCHEMA_PATH = Path(__file__).with_name("schema") / "bundle.schema.json"
 SECTIONS = ("units", "elements", "datasets", "officials", "indicators", "schemes", "targets")
 #: The lists inside a scheme whose entries are checked (and spoiled) one by one.
-SCHEME_PARTS = ("items", "vetoes", "grades", "tracks", "period_parts", "signatory_roles")
+SCHEME_PARTS = (
+    "items",
+    "vetoes",
+    "grades",
+    "tracks",
+    "period_parts",
+    "signatory_roles",
+    "designation_rules",
+    "money_rules",
+)
 
 
 def bundle_schema() -> dict[str, Any]:
@@ -37,6 +46,10 @@ _PATTERN_KINDS = {
     _SCHEMA["$defs"][name]["pattern"]: kind
     for name, kind in (("date", "date_format"), ("exprCode", "expr_code_format"))
 } | {_SCHEMA["$defs"]["code"]["pattern"]: "code_format"}
+_PATTERN_KINDS |= {
+    _SCHEMA["$defs"][name]["pattern"]: "decimal_format"
+    for name in ("decimal", "signedDecimal", "ratio")
+}
 _TYPE_NAMES = {
     "string": ("文本", "text"),
     "number": ("数字", "a number"),
@@ -101,6 +114,8 @@ def _translate(error: ValidationError) -> list[tuple[PathKey, str, dict[str, Any
             if quote
             else ""
         )
+    elif kind == "const" and not isinstance(want, str):
+        values["want"] = json.dumps(want)  # true, not Python's True
     elif kind == "enum":
         values["choices_zh"] = "、".join(map(str, want))
         values["choices_en"] = ", ".join(map(str, want))

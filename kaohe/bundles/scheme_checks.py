@@ -2,7 +2,9 @@
 
 A scheme version that is published never changes, and one used by an assessment run keeps
 its scoring content; both are refused here, before anything is written, naming what changed.
-The optional keys' own rules are in :mod:`kaohe.bundles.scheme_options`.
+The optional keys' own rules are in :mod:`kaohe.bundles.scheme_options`, and those of the
+keys that configure what follows from the results (appeals, weak units, money, what a veto
+means for officials) in :mod:`kaohe.bundles.outcome_options`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kaohe.bundles import scheme_options
+from kaohe.bundles import outcome_options, scheme_options
 from kaohe.bundles.checking import Checker, Entry, codes_of
 from kaohe.bundles.messages import PathKey
 from kaohe.bundles.records import (
-    CONTRACT_FIELDS,
     GRADE_FIELDS,
+    UNSCORED_KEYS,
+    VETO_CONSEQUENCES,
     VETO_FIELDS,
     SchemeRecord,
     document_changes,
@@ -86,7 +89,7 @@ class SchemeChecker(Checker):
                     next=number,
                 )
             return
-        scoring = set(changes) - set(CONTRACT_FIELDS)
+        scoring = set(changes) - set(UNSCORED_KEYS)
         if stored.used and scoring:
             self.add(entry, at, "scheme_used", code=record.code, version=record.version)
 
@@ -121,8 +124,15 @@ class SchemeChecker(Checker):
             self.once(entry, ("vetoes", index, "code"), row["code"], seen)
             at = ("vetoes", index, "condition")
             self.compiles(entry, at, row["condition"], context, ExprType.BOOLEAN)
-            vetoes.append({**{k: row[k] for k in VETO_FIELDS[:4]}, "sort_order": index})
+            vetoes.append(
+                {
+                    **{k: row[k] for k in VETO_FIELDS[:4]},
+                    "sort_order": index,
+                    VETO_CONSEQUENCES: outcome_options.consequences(row),
+                }
+            )
         grades = self._grades(entry)
+        designations, money = self._outcomes(entry)
         if (veto_grade := data.get("veto_grade")) is not None:
             if veto_grade not in codes_of(data.get("grades", [])):
                 self.add(entry, ("veto_grade",), "veto_grade", code=veto_grade)
@@ -144,6 +154,9 @@ class SchemeChecker(Checker):
             "terms": list(data.get("terms", [])),
             "plan_item": data.get("plan_item", ""),
             "validity_note": data.get("validity_note", ""),
+            "appeal_days": data.get("appeal_days"),
+            "designation_rules": designations,
+            "money_rules": money,
         }
         if len(self.problems) > before or spoiled:
             return None
@@ -223,6 +236,20 @@ class SchemeChecker(Checker):
         self.report(entry, issues)
         self.report(entry, scheme_options.plan_item(data.get("plan_item"), context.items))
         return tracks, parts, signatories
+
+    def _outcomes(self, entry: Entry) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Check the designation and money rules against the engine and the scheme's codes."""
+        data = entry.data
+        codes = outcome_options.SchemeCodes.of(data)
+        designations, issues = outcome_options.designation_rules(
+            data.get("designation_rules", []), codes, self.bad_row(entry, "designation_rules")
+        )
+        self.report(entry, issues)
+        money, issues = outcome_options.money_rules(
+            data.get("money_rules", []), codes, self.bad_row(entry, "money_rules")
+        )
+        self.report(entry, issues)
+        return designations, money
 
     def _weights(self, entry: Entry, items: Sequence[Mapping[str, Any]], total: float) -> None:
         """Without tracks: the items (bonus items excluded) add up to the scheme's total."""

@@ -25,6 +25,7 @@ from kaohe.bundles.loader import (
     GRADE_FIELDS,
     ITEM_FIELDS,
     SCHEME_FIELDS,
+    VETO_CONSEQUENCES,
     VETO_FIELDS,
     Bundle,
     ExistingScheme,
@@ -121,7 +122,10 @@ def stored_scheme_document(scheme: Scheme) -> dict[str, Any]:
     """:func:`kaohe.bundles.loader.scheme_document` of a stored scheme's rows."""
     rows = {
         "items": [_values(i, ITEM_FIELDS) for i in scheme.items.order_by("sort_order", "code")],
-        "vetoes": [_values(v, VETO_FIELDS) for v in scheme.vetoes.order_by("sort_order", "code")],
+        "vetoes": [
+            _values(v, (*VETO_FIELDS, VETO_CONSEQUENCES))
+            for v in scheme.vetoes.order_by("sort_order", "code")
+        ],
         "grades": [_values(g, GRADE_FIELDS) for g in scheme.grades.all()],
     }
     constants = {c.code: c.value for c in scheme.constants.all()}

@@ -80,6 +80,16 @@ _BY_UNIT_PATH: Mapping[str, tuple[str, str]] = {
     "contracts.Contract": ("unit__path", ADMIN),
     "contracts.ContractTarget": ("contract__unit__path", ADMIN),
     "contracts.ContractSignatory": ("contract__unit__path", ADMIN),
+    # Weak units and their remediation are seen with the unit, managed by its township.
+    "remediation.Designation": ("unit__path", ADMIN),
+    "remediation.RemediationPlan": ("designation__unit__path", ADMIN),
+    "remediation.ProgressEntry": ("plan__designation__unit__path", ADMIN),
+    "remediation.AcceptanceCheck": ("plan__designation__unit__path", ADMIN),
+    # An appeal is filed by whoever enters the unit's figures ("change"), decided by "review".
+    "appeals.Appeal": ("unit__path", CHANGE),
+    "appeals.AppealEvent": ("appeal__unit__path", CHANGE),
+    # Money is seen with its unit; approving needs "review", paying and reversing "admin".
+    "rewards.LedgerEntry": ("unit__path", ADMIN),
 }
 
 # Rows that belong to no unit: anybody with a role reads them, system administrators change them.

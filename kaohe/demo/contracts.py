@@ -1,10 +1,12 @@
 """The demo township's birth plans and contracts, made through the same services a clerk uses.
 
-For each year the county's cap is recorded as the township's birth plan (the villages' quotas
-the generator allocated, entered as the hand-adjusted quotas of a population allocation), then
-every unit's contract is generated from the published schemes and signed at the start of the
-assessment period. One village's contract of the last year is amended (its meetings target
-lowered, with the reason), and one village of the last year is left unsigned, so the contract
+For each year of a scheme with a plan item (the 2006 village scheme) the county's cap is
+recorded as the township's birth plan (the villages' quotas the generator allocated, entered as
+the hand-adjusted quotas of a population allocation), then every unit's contract is generated
+from each published scheme for each of its years and signed at the start of the assessment
+period; VILLAGE_2026 has no plan item, so its years have contracts and no birth plan. One
+village's contract of the story year (the 2006 library's last) is amended (its meetings target
+lowered, with the reason), and one village's of that year is left unsigned, so the contract
 pages show each state.
 """
 
@@ -22,11 +24,11 @@ from kaohe.orgunits.models import OrgUnit
 from kaohe.schemes.allocation import do_apply_allocation
 from kaohe.schemes.models import Scheme
 
-# The village whose last-year contract is amended, the item and its new target.
+# The village whose story-year contract is amended, the item and its new target.
 AMENDED_VILLAGE = "V01"
 AMENDED_ITEM = "MEETINGS"
 AMENDED_TARGET = 3.0
-# The village that has not signed its last-year contract yet.
+# The village that has not signed its story-year contract yet.
 UNSIGNED_VILLAGE = "V20"
 
 
@@ -43,14 +45,17 @@ class DemoContracts:
 def do_demo_contracts(
     actor: Actor,
     township: OrgUnit,
-    schemes: Sequence[Scheme],
-    years: Sequence[int],
+    schemes: Sequence[tuple[Scheme, Sequence[int]]],
     caps: Mapping[int, int],
     quotas: Mapping[int, Mapping[str, int]],
+    story_year: int,
 ) -> DemoContracts:
-    """Birth plans for the schemes that have a plan item, then every contract, signed."""
+    """Birth plans for the schemes that have a plan item, then every contract, signed.
+
+    ``schemes`` pairs each scheme with the demo's years it is valid for; ``story_year`` is the
+    year whose contracts show an amendment and an unsigned one."""
     plans = 0
-    for scheme in schemes:
+    for scheme, years in schemes:
         if not scheme.plan_item:
             continue
         for year in years:
@@ -65,11 +70,11 @@ def do_demo_contracts(
                 reason="示范镇：县下达的人口计划 / the demo: the plan the county handed down",
             )
             plans += 1
-    last = max(years)
+    last = story_year
     signed = 0
     amended: list[str] = []
     unsigned: list[str] = []
-    for scheme in schemes:
+    for scheme, years in schemes:
         for year in years:
             outcome = do_generate_contracts(scheme, year, township, actor)
             signed_on = assessment_period(scheme, year).start
@@ -79,7 +84,9 @@ def do_demo_contracts(
                     continue
                 do_sign(contract, signed_on, actor)
                 signed += 1
-    for scheme in schemes:
+    for scheme, years in schemes:
+        if last not in years:
+            continue
         contract = (
             Contract.objects.filter(
                 scheme=scheme,

@@ -11,6 +11,12 @@ show (see :class:`Stories`): a village over its birth quota, one that concealed 
 township's spot check found, one that under-reported births, and weak villages with poor
 contraception, measures, migrant management and late marriage — one of them weak in every year.
 The direct units and departments, with stories of their own, come from :mod:`kaohe.demo.units`.
+
+The demo's years are of two kinds. Years up to 2021 are the 2006 library's (its schemes end
+with the 2021 policy change): two or more consecutive ones, with the figures above. Years from
+2026 on are the 2026 library's (VILLAGE_2026 starts in 2026): none or more consecutive ones,
+whose village figures come from :mod:`kaohe.demo.figures_2026`, drawn from a generator of their
+own so that the earlier years' figures stay as they were. :mod:`kaohe.demo.years` splits them.
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .figures_2026 import Stories2026, generate_2026
 from .names import person_name, village_names
 from .records import DemoOfficial, DemoUnit, DemoValue
 from .units import DEPARTMENTS, DIRECT_UNITS, UnitStories, generate_units
+from .years import split_years
 
 DEFAULT_SEED = 2006
-DEFAULT_YEARS = (2005, 2006)
+# Two years of the 2006 library and one of the 2026 library.
+DEFAULT_YEARS = (2005, 2006, 2026)
 VILLAGE_COUNT = 20
 SPOT_CHECK_SIZE = 8
 
@@ -114,7 +123,10 @@ class Stories:
 @dataclass(frozen=True)
 class DemoTownship:
     seed: int
+    # Every year of the demo; those of the 2006 library and those of the 2026 library.
     years: tuple[int, ...]
+    years_2006: tuple[int, ...]
+    years_2026: tuple[int, ...]
     units: tuple[DemoUnit, ...]
     officials: tuple[DemoOfficial, ...]
     values: tuple[DemoValue, ...]
@@ -129,6 +141,9 @@ class DemoTownship:
     village_codes: tuple[str, ...]
     # The direct units' and departments' stories (their figures are in ``values``).
     unit_stories: UnitStories
+    # The 2026 stories (None without 2026 years) and the villages the township checked.
+    stories_2026: Stories2026 | None
+    checks_2026: tuple[str, ...]
 
     def codes_of(self, kind: str) -> tuple[str, ...]:
         """The codes of the units of one kind (``direct_unit``, ``department`` …)."""
@@ -304,15 +319,6 @@ def _done(rng: np.random.Generator, monthly: np.ndarray, rate: float) -> np.ndar
 # --- the generator ------------------------------------------------------------------------
 
 
-def _check_years(years: Sequence[int]) -> tuple[int, ...]:
-    result = tuple(sorted(int(y) for y in years))
-    if len(result) < 2 or any(b - a != 1 for a, b in zip(result, result[1:], strict=False)):
-        raise ValueError(
-            f"演示需要至少两个连续年度 / the demo needs two or more consecutive years: {years}"
-        )
-    return result
-
-
 def _structure(
     rng: np.random.Generator,
 ) -> tuple[list[DemoUnit], list[DemoOfficial], list[str], set[str]]:
@@ -375,8 +381,12 @@ def _choose_stories(
 def generate_township(
     seed: int = DEFAULT_SEED, years: Sequence[int] = DEFAULT_YEARS
 ) -> DemoTownship:
-    """The demo township for ``seed`` and ``years``: the same seed always gives the same figures."""
-    years = _check_years(years)
+    """The demo township for ``seed`` and ``years``: the same seed always gives the same figures.
+
+    ``years`` holds two or more consecutive years of the 2006 library and, optionally,
+    consecutive years of the 2026 library (see :func:`~kaohe.demo.years.split_years`).
+    """
+    years, years_2026 = split_years(years)
     rng = np.random.default_rng(seed)
     units, officials, village_codes, used_names = _structure(rng)
     stories = _choose_stories(rng, village_codes, years)
@@ -463,12 +473,20 @@ def generate_township(
         if v.element == "BIRTHS":
             monthly_births[v.period] = monthly_births.get(v.period, 0) + v.value
     others = generate_units(seed, years, monthly_births, _unused_name(used_names))
+    later = generate_2026(
+        seed,
+        years_2026,
+        village_codes,
+        {code: state.population for code, state in states.items()},
+    )
     return DemoTownship(
         seed=seed,
-        years=years,
+        years=(*years, *years_2026),
+        years_2006=years,
+        years_2026=years_2026,
         units=tuple(units),
         officials=(*officials, *others.officials),
-        values=(*values, *others.values),
+        values=(*values, *others.values, *later.values),
         caps=caps,
         quotas=quotas,
         planned_population=planned,
@@ -477,6 +495,8 @@ def generate_township(
         stories=stories,
         village_codes=tuple(village_codes),
         unit_stories=others.stories,
+        stories_2026=later.stories,
+        checks_2026=later.checked,
     )
 
 

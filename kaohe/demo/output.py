@@ -53,7 +53,10 @@ def dhis2_csv(values: Iterable[DemoValue], stored_by: str = "demo") -> str:
 
 
 def bundle_document(township: DemoTownship) -> dict[str, object]:
-    """A configuration bundle (units, officials, birth-quota targets) for the bundle loader."""
+    """A configuration bundle (units, officials, birth-quota targets) for the bundle loader.
+
+    Only the 2006 village scheme has per-village targets (the birth quotas); VILLAGE_2026 scores
+    every village against the scheme's own targets."""
     units = [
         {
             "code": u.code,
@@ -75,6 +78,6 @@ def bundle_document(township: DemoTownship) -> dict[str, object]:
             "year": year,
             "values": dict(sorted(township.quotas[year].items())),
         }
-        for year in township.years
+        for year in township.years_2006
     ]
     return {"kaohe_bundle": 1, "units": units, "officials": officials, "targets": targets}

@@ -1,11 +1,13 @@
 """Building and assessing the demo township through the ordinary write paths.
 
 :func:`do_build_demo` loads the whole 2006 template library (the village, direct-unit and
-department schemes) and a generated bundle (units, officials, birth quotas) with the bundle
-loader, publishes the schemes it loaded, then imports the generated figures as a DHIS2 CSV data
-value set with the data value importer: the demo goes through the same checks and writes the
-same audit rows as a real township would. :func:`do_assess_demo_schemes` assesses every scheme
-for every year. The stories are told by :mod:`kaohe.demo.stories`.
+department schemes) and the 2026 one (VILLAGE_2026) beside it, and a generated bundle (units,
+officials, birth quotas) with the bundle loader, publishes the schemes it loaded, then imports
+the generated figures as a DHIS2 CSV data value set with the data value importer: the demo goes
+through the same checks and writes the same audit rows as a real township would.
+:func:`do_assess_demo_schemes` assesses every scheme for each of the demo's years it is valid
+for (never with an override): the 2006 schemes for the years up to 2021, VILLAGE_2026 for the
+years from 2026 on. The stories are told by :mod:`kaohe.demo.stories`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from kaohe.orgunits.models import OrgUnit
 from kaohe.schemes.models import Scheme, SchemeStatus
 from kaohe.schemes.versions import do_publish_scheme
 
+from .figures_2026 import SCHEME_2026, Stories2026
 from .generator import (
     DEFAULT_SEED,
     DEFAULT_YEARS,
@@ -48,11 +51,14 @@ from .generator import (
 from .output import bundle_document, dhis2_csv
 from .units import DEPARTMENTS_SCHEME, DIRECT_UNITS_SCHEME, UnitStories
 
-LIBRARY_DIR = Path(__file__).resolve().parent.parent / "library" / "2006"
+LIBRARY = Path(__file__).resolve().parent.parent / "library"
+# The template libraries the demo loads into one database: their codes differ.
+LIBRARY_DIRS = (LIBRARY / "2006", LIBRARY / "2026")
 DEMO_USERNAME = "demo"
 STORED_BY = "demo"
-# The schemes the demo assesses, villages first (the pages and the stories start from them).
-DEMO_SCHEMES = (SCHEME_CODE, DIRECT_UNITS_SCHEME, DEPARTMENTS_SCHEME)
+# The schemes the demo assesses, villages first (the pages and the stories start from them);
+# each for the demo's years it is valid for.
+DEMO_SCHEMES = (SCHEME_CODE, DIRECT_UNITS_SCHEME, DEPARTMENTS_SCHEME, SCHEME_2026)
 
 
 class DemoError(RuntimeError):
@@ -64,7 +70,10 @@ class DemoSummary:
     """What :func:`do_build_demo` built, and the stories built into the figures."""
 
     seed: int
+    # Every year of the demo; the 2006 library's years (up to 2021) and the 2026 library's.
     years: tuple[int, ...]
+    years_2006: tuple[int, ...]
+    years_2026: tuple[int, ...]
     township: str
     villages: tuple[str, ...]
     village_names: dict[str, str]
@@ -85,6 +94,9 @@ class DemoSummary:
     published: tuple[str, ...]
     seconds: float
     contracts: DemoContracts | None = None
+    # The 2026 stories (None without 2026 years) and the villages the township checked then.
+    stories_2026: Stories2026 | None = None
+    checks_2026: tuple[str, ...] = ()
 
     def reported_births(self, code: str, year: int) -> int:
         """Births the village reported in ``year`` (fewer than the true ones where it hid some)."""
@@ -124,15 +136,29 @@ class DemoSummary:
 
 
 def library_paths() -> list[Path]:
-    """The 2006 template bundle files (villages, direct units, departments), in name order."""
-    paths = sorted(LIBRARY_DIR.glob("*.yaml"))
-    if not paths:
-        raise DemoError(
-            _("未找到 2006 年模板库 {path} / the 2006 template library is missing: {path}").format(
-                path=LIBRARY_DIR
+    """The template bundle files: the 2006 library's (villages, direct units, departments),
+    then the 2026 library's (villages), each in name order."""
+    paths: list[Path] = []
+    for folder in LIBRARY_DIRS:
+        found = sorted(folder.glob("*.yaml"))
+        if not found:
+            raise DemoError(
+                _("未找到模板库 {path} / the template library is missing: {path}").format(
+                    path=folder
+                )
             )
-        )
+        paths += found
     return paths
+
+
+def scheme_years(scheme: Scheme, years: Sequence[int]) -> tuple[int, ...]:
+    """The ones of ``years`` that ``scheme`` is valid for (its ``year_from``–``year_to``)."""
+    return tuple(
+        year
+        for year in years
+        if (scheme.year_from is None or year >= scheme.year_from)
+        and (scheme.year_to is None or year <= scheme.year_to)
+    )
 
 
 def demo_exists() -> bool:
@@ -148,6 +174,8 @@ def _summary(
     return DemoSummary(
         seed=township.seed,
         years=township.years,
+        years_2006=township.years_2006,
+        years_2026=township.years_2026,
         township=TOWNSHIP_CODE,
         villages=villages,
         village_names={code: names[code] for code in villages},
@@ -167,6 +195,8 @@ def _summary(
         unit_stories=township.unit_stories,
         published=published,
         seconds=seconds,
+        stories_2026=township.stories_2026,
+        checks_2026=township.checks_2026,
     )
 
 
@@ -185,8 +215,13 @@ def do_build_demo(
     seed: int = DEFAULT_SEED,
     years: Sequence[int] = DEFAULT_YEARS,
 ) -> DemoSummary:
-    """Build the demo township in one transaction: library, units, officials, quotas, figures;
-    the schemes the demo loaded are published (a township assesses with published rules).
+    """Build the demo township in one transaction: libraries, units, officials, quotas, figures,
+    birth plans and contracts; the schemes the demo loaded are published (a township assesses
+    with published rules).
+
+    ``years``: two or more consecutive years up to 2021 for the 2006 library's schemes and, if
+    any, consecutive years from 2026 on for VILLAGE_2026
+    (:func:`~kaohe.demo.years.split_years`).
 
     Refuses (:class:`DemoError`) when the database already holds the demo township: the figures
     of another seed would mix with the stored ones. ``kaohe demo`` starts from a fresh file.
@@ -221,10 +256,10 @@ def do_build_demo(
     contracts = do_demo_contracts(
         actor,
         OrgUnit.objects.get(code=TOWNSHIP_CODE),
-        demo_schemes(),
-        township.years,
+        [(scheme, scheme_years(scheme, township.years)) for scheme in demo_schemes()],
         township.caps,
         township.quotas,
+        story_year=township.years_2006[-1],
     )
     record(
         actor,
@@ -257,20 +292,27 @@ def demo_schemes() -> list[Scheme]:
 def do_assess_demo_schemes(
     actor: Actor, years: Sequence[int]
 ) -> dict[str, dict[int, AssessmentRun]]:
-    """Assess the demo township with each of its schemes (villages, direct units, departments)
-    for each year: {scheme code: {year: run}}."""
+    """Assess the demo township with each of its schemes (villages, direct units, departments,
+    villages in 2026) for each of ``years`` it is valid for: {scheme code: {year: run}}.
+
+    A scheme is never stretched beyond its years (no override): one valid for none of
+    ``years`` is left out.
+    """
     root = OrgUnit.objects.get(code=TOWNSHIP_CODE)
-    return {
-        scheme.code: {
-            year: do_run_assessment(scheme, year, actor=actor, root=root) for year in years
-        }
-        for scheme in demo_schemes()
-    }
+    runs: dict[str, dict[int, AssessmentRun]] = {}
+    for scheme in demo_schemes():
+        valid = scheme_years(scheme, years)
+        if valid:
+            runs[scheme.code] = {
+                year: do_run_assessment(scheme, year, actor=actor, root=root) for year in valid
+            }
+    return runs
 
 
 def do_assess_demo(actor: Actor, years: Sequence[int]) -> dict[int, AssessmentRun]:
-    """Assess the demo township with all its schemes for each year; the village scheme's runs
-    (the ones its pages and stories start from). :func:`do_assess_demo_schemes` gives all."""
+    """Assess the demo township with all its schemes for each year they are valid for; the 2006
+    village scheme's runs (the ones its pages and stories start from).
+    :func:`do_assess_demo_schemes` gives all."""
     return do_assess_demo_schemes(actor, years)[SCHEME_CODE]
 
 

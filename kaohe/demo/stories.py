@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from kaohe.assessments.models import AssessmentRun, UnitResult
 from kaohe.schemes.models import GradeBand, Veto
 
+from .figures_2026 import SCHEME_2026
 from .generator import SCHEME_CODE
 from .services import DemoSummary
 from .units import DEPARTMENTS_SCHEME, DIRECT_UNITS_SCHEME
@@ -135,9 +136,52 @@ def story_lines(summary: DemoSummary, runs: Mapping[str, Mapping[int, Assessment
         _(
             "· {village}：连续 {n} 年薄弱，应列为严管村 / weak {n} years running: a candidate "
             "for strict management (严管村)"
-        ).format(village=summary.label(s.weak_both), n=len(summary.years))
+        ).format(village=summary.label(s.weak_both), n=len(summary.years_2006))
     )
     lines += _unit_story_lines(summary, runs)
+    lines += _stories_2026_lines(summary, runs)
+    return lines
+
+
+def _stories_2026_lines(
+    summary: DemoSummary, runs: Mapping[str, Mapping[int, AssessmentRun]]
+) -> list[str]:
+    """The 2026 stories: the late payer, the falsifier and the excellent village."""
+    s = summary.stories_2026
+    results = _results(runs.get(SCHEME_2026, {}))
+    if s is None or s.year not in results:
+        return []
+    year = s.year
+    told = [
+        (
+            s.late_payer,
+            _(
+                "· {village}：{year} 年育儿补贴应发 {due} 人次，当季足额发放 {paid} 人次，"
+                "其余拖到下季 / {year}: {paid} of {due} childcare-subsidy payments made in full "
+                "within the quarter, the rest late"
+            ),
+        ),
+        (
+            s.falsified,
+            _(
+                "· {village}：{year} 年报表看似优秀，镇核查发现统计数据弄虚作假 / {year}: reports "
+                "that looked excellent, but the township's check found falsified statistics"
+            ),
+        ),
+        (
+            s.excellent,
+            _(
+                "· {village}：{year} 年各项服务全部到位，托位超过目标 / {year}: every service "
+                "in place, childcare places above the target"
+            ),
+        ),
+    ]
+    lines = []
+    for code, text in told:
+        lines.append(
+            text.format(village=summary.label(code), year=year, due=s.late_due, paid=s.late_paid)
+        )
+        lines.append(f"  {_outcome(results[year][code])}")
     return lines
 
 

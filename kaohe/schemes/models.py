@@ -182,6 +182,24 @@ class Scheme(models.Model):
         blank=True,
         help_text=_("责任书中的奖惩条款，每条一段文字"),
     )
+    appeal_days = models.PositiveSmallIntegerField(
+        verbose_name=_("申诉期限（天）"),
+        null=True,
+        blank=True,
+        help_text=_("结果发布后单位可以申诉的天数；为空表示不受理申诉"),
+    )
+    designation_rules = models.JSONField(
+        verbose_name=_("薄弱、严管认定规则"),
+        default=list,
+        blank=True,
+        help_text=_("按等次、否决或末位认定薄弱（后进）、严管、黄牌的规则"),
+    )
+    money_rules = models.JSONField(
+        verbose_name=_("奖惩兑现规则"),
+        default=list,
+        blank=True,
+        help_text=_("奖励、罚款、分配比例、绩效工资、风险抵押金、核查扣减等规则"),
+    )
     plan_item = models.CharField(
         verbose_name=_("人口计划项目"),
         max_length=50,
@@ -372,6 +390,12 @@ class Veto(models.Model):
     condition = models.TextField(
         verbose_name=_("否决条件"),
         help_text=_("条件表达式，如 #{BIRTHS} > T{BIRTH_PLAN}"),
+    )
+    consequences = models.JSONField(
+        verbose_name=_("否决后果"),
+        default=list,
+        blank=True,
+        help_text=_("对责任人的后果，如：一年内不得评先评优、不得提拔重用"),
     )
     sort_order = models.IntegerField(
         verbose_name=_("排序"),

@@ -107,6 +107,7 @@ def _detail_context(request: HttpRequest, scheme: Scheme) -> dict[str, Any]:
         "kinds": _kinds(scheme),
         "groups": _item_rows(scheme),
         "vetoes": scheme.vetoes.order_by("sort_order", "code"),
+        "consequences": [v for v in scheme.vetoes.order_by("sort_order", "code") if v.consequences],
         "grades": scheme.grades.order_by("-min_total"),
         "constants": scheme.constants.order_by("code"),
         "others": [v for v in versions if v.pk != scheme.pk],

@@ -15,8 +15,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaohe.assessments.models import AssessmentRun, UnitResult
-from kaohe.assessments.selectors import area_indicators, sees_whole_run
+from kaohe.assessments.models import AssessmentRun, RunStatus, UnitResult
+from kaohe.assessments.publishing import may_publish, newest_published
+from kaohe.assessments.selectors import (
+    area_indicators,
+    current_published,
+    related_runs,
+    sees_whole_run,
+)
 from kaohe.audit.filtersets import AuditFilterForm
 from kaohe.audit.models import AuditEntry
 from kaohe.core.access import may_read_audit, restrict
@@ -26,13 +32,23 @@ AUDIT_PAGE_SIZE = 50
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    runs = restrict(AssessmentRun.objects.select_related("scheme"), request.user).order_by(
-        "scheme__code", "-year", "-created_at"
+    """The latest run of each scheme and year, and beside it the published run when the latest
+    is not the one published (one query)."""
+    runs = restrict(AssessmentRun.objects.select_related("scheme", "root"), request.user).order_by(
+        "scheme__code", "-year", "-created_at", "-id"
     )
     latest: dict[tuple[str, int], AssessmentRun] = {}
+    published: dict[tuple[str, int], list[AssessmentRun]] = {}
     for run in runs:
-        latest.setdefault((run.scheme.code, run.year), run)
-    return render(request, "web/home.html", {"runs": list(latest.values())})
+        key = (run.scheme.code, run.year)
+        latest.setdefault(key, run)
+        if run.status == RunStatus.PUBLISHED and run is not latest[key]:
+            published.setdefault(key, []).append(run)
+    shown = []
+    for key, run in latest.items():
+        shown.append(run)
+        shown += published.get(key, [])
+    return render(request, "web/home.html", {"runs": shown})
 
 
 def _run_for(request: HttpRequest, run_id: int) -> AssessmentRun:
@@ -56,7 +72,24 @@ def ranking(request: HttpRequest, run_id: int) -> HttpResponse:
     vetoes = {v.code: v.name for v in run.scheme.vetoes.all()}
     rows = [(r, [vetoes.get(c, c) for c in r.vetoes]) for r in results]
     area = list(area_indicators(run)) if sees_whole_run(request.user, run) else []
-    return render(request, "web/ranking.html", {"run": run, "rows": rows, "area": area})
+    return render(
+        request,
+        "web/ranking.html",
+        {"run": run, "rows": rows, "area": area, **_publication(request, run)},
+    )
+
+
+def _publication(request: HttpRequest, run: AssessmentRun) -> dict[str, Any]:
+    """What the result pages say of the run's publication: the published run of its scheme,
+    year and scope, the newest run, the runs to compare it with (one query), and whether the
+    user may publish it."""
+    related = related_runs(run, request.user)
+    return {
+        "related": related,
+        "published": current_published(run, related),
+        "newest": related[0] if related and related[0].created_at > run.created_at else None,
+        "may_publish": run.status == RunStatus.DRAFT and may_publish(request.user, run),
+    }
 
 
 @login_required
@@ -85,6 +118,9 @@ def unit_result(request: HttpRequest, run_id: int, unit_code: str) -> HttpRespon
             "tracks": _made_rows(run.scheme.tracks or [], result.parts.get("tracks", {})),
             "periods": _made_rows(run.scheme.period_parts or [], result.parts.get("periods", {})),
             "vetoes": [vetoes[c] for c in result.vetoes if c in vetoes],
+            # Only a run no longer current says which run is: a draft or published run's
+            # page costs no query for it.
+            "published": (newest_published(run) if run.status == RunStatus.SUPERSEDED else None),
         },
     )
 

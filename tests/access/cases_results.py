@@ -1,4 +1,5 @@
-"""Matrix rows for the results downloads (kaohe/assessments/urls.py) and the data values API.
+"""Matrix rows for the results downloads, publishing and comparing runs
+(kaohe/assessments/urls.py and the runs API), and the data values API.
 
 The workbook downloads (.xlsx) are zip files that the matrix cannot search for another
 village's name, so here they are asked for a run that does not exist (404 for everybody);
@@ -9,10 +10,19 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from .conftest import World
-from .matrix import LOGGED_IN, SEES, SYSTEM, WITH_A_ROLE, Case, api, page
+from .conftest import ROLES, World
+from .matrix import ANON, LOGGED_IN, SEES, SYSTEM, WITH_A_ROLE, Case, api, page, statuses
 
 NO_SUCH_RUN = 999_999
+POST_ONLY_API = statuses(frozenset(), 405, 403)  # the API asks who you are first
+
+
+def _publish_form(publishers: frozenset[str], sees: frozenset[str]) -> dict[str, int]:
+    """The publish form: its publishers get it, others who see the run 403, the rest 404."""
+    return {
+        role: 200 if role in publishers else 302 if role == ANON else 403 if role in sees else 404
+        for role in ROLES
+    }
 
 
 def _all(w: World) -> int:
@@ -79,6 +89,46 @@ CASES = [
         "results:items-xlsx",
         lambda w: reverse("results:items-xlsx", args=[NO_SUCH_RUN]),
         page(frozenset()),
+    ),
+    # --- publishing and comparing runs ---
+    # A run of the whole county is published by system administrators; 丙镇's by its own
+    # administrator too.
+    Case(
+        "results:publish",
+        lambda w: reverse("results:publish", args=[_all(w)]),
+        _publish_form(SYSTEM, WITH_A_ROLE),
+    ),
+    Case(
+        "results:publish",
+        lambda w: reverse("results:publish", args=[_t02(w)]),
+        _publish_form(SYSTEM | {"other_township_admin"}, SEES["VZ01"]),
+    ),
+    # Both runs must be visible; each role compares only the units it sees.
+    Case(
+        "results:compare",
+        lambda w: reverse("results:compare", args=[_all(w), _all(w)]),
+        page(WITH_A_ROLE),
+    ),
+    Case(
+        "results:compare",
+        lambda w: reverse("results:compare", args=[_all(w), _t02(w)]),
+        page(SEES["VZ01"]),
+    ),
+    Case(
+        "results:compare",
+        lambda w: reverse("results:compare", args=[_t02(w), _all(w)]),
+        page(SEES["VZ01"]),
+    ),
+    Case("run-publish", lambda w: reverse("run-publish", args=[_all(w)]), POST_ONLY_API),
+    Case(
+        "run-compare",
+        lambda w: reverse("run-compare", args=[_all(w), _all(w)]),
+        api(WITH_A_ROLE),
+    ),
+    Case(
+        "run-compare",
+        lambda w: reverse("run-compare", args=[_all(w), _t02(w)]),
+        api(SEES["VZ01"]),
     ),
     # --- the data values API ---
     Case("datavalue-list", lambda w: reverse("datavalue-list"), api(LOGGED_IN)),

@@ -306,7 +306,9 @@ def bundle_entry(scheme: Scheme) -> dict[str, Any]:
         for i in scheme.items.order_by("sort_order")
     ]
     entry["vetoes"] = list(
-        scheme.vetoes.order_by("sort_order").values("code", "name", "name_en", "condition")
+        scheme.vetoes.order_by("sort_order").values(
+            "code", "name", "name_en", "condition", "consequences"
+        )
     )
     entry["grades"] = list(scheme.grades.values("code", "name", "name_en", "min_total"))
     # Empty values are left out, as an author would: the loader's defaults fill them in.

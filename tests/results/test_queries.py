@@ -15,9 +15,17 @@ pytestmark = pytest.mark.django_db
 BASELINES = {
     "home": 4,
     # 7: one more for the township's indicators shown above the ranking (area_indicator_values).
-    "ranking": 7,
+    # 8: one more for the other runs of the same scheme, year and scope (the published one, the
+    # one that replaced this run, the runs to compare it with); the publish form loads apart.
+    "ranking": 8,
     "unit explanation": 7,
     "review queue": 9,  # +1: whether the user reviews anything picks the default filter
+    # Two runs, each unit's results and items once per run (9); the rest is the money
+    # provider of kaohe.rewards (the ledger's amounts of both runs).
+    "compare": 27,
+    # The scheme compiled (its parts), the figures the run read, their data sets and
+    # submissions, and the names of the reports listed: the same for 1 or 1,000 villages.
+    "publish form": 20,
 }
 
 
@@ -44,6 +52,8 @@ def test_the_busy_result_pages_keep_their_query_counts(demo_runs: dict, client: 
         "ranking": f"/results/{run.pk}/",
         "unit explanation": f"/results/{run.pk}/V11/",
         "review queue": "/submissions/",
+        "compare": f"/results/compare/{run.pk}/{demo_runs[max(demo_runs)].pk}/",
+        "publish form": f"/results/{run.pk}/publish/",
     }
     counted = {label: queries_of(client, url) for label, url in urls.items()}
     assert counted == BASELINES

@@ -112,7 +112,7 @@ def test_a_village_under_both_scopes_refreshes_both_runs(
         assert plan_actual(fresh, "VZ01") == 5, key  # 1 + 2 + 2
 
 
-def test_a_published_run_never_changes(
+def test_a_published_run_never_changes_a_draft_is_made_beside_it(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     AssessmentRun.objects.filter(pk=world.run_all.pk).update(status=RunStatus.PUBLISHED)
@@ -121,9 +121,14 @@ def test_a_published_run_never_changes(
     with django_capture_on_commit_callbacks(execute=True):
         births("VA01", 9)
 
-    assert [r.pk for r in runs_of(key_all(world))] == [world.run_all.pk]
-    assert AssessmentRun.objects.get(pk=world.run_all.pk).status == RunStatus.PUBLISHED
-    assert recomputations() == before
+    fresh, published = runs_of(key_all(world))
+    assert published.pk == world.run_all.pk
+    assert (fresh.status, published.status) == (RunStatus.DRAFT, RunStatus.PUBLISHED)
+    assert plan_actual(published, "VA01") == 9 and plan_actual(fresh, "VA01") == 15
+    assert recomputations() == before + 1
+    assert not AuditEntry.objects.filter(
+        action="assessment.supersede", object_key=str(published.pk)
+    ).exists()
 
 
 def test_nothing_is_recomputed_before_the_commit_or_after_a_rollback(
@@ -252,8 +257,15 @@ def test_a_changed_target_recomputes_the_run_of_its_year(
     assert affected_runs([target.unit_id], years=[2007]) == []
 
 
-def test_recomputing_a_key_without_a_draft_does_nothing(world: World) -> None:
+def test_recomputing_a_key_whose_published_run_is_current_does_nothing(world: World) -> None:
     AssessmentRun.objects.filter(pk=world.run_t02.pk).update(status=RunStatus.PUBLISHED)
+
+    assert do_recompute(key_t02(world)) is None
+    assert len(runs_of(key_t02(world))) == 1
+
+
+def test_recomputing_a_key_without_a_draft_or_a_published_run_does_nothing(world: World) -> None:
+    AssessmentRun.objects.filter(pk=world.run_t02.pk).update(status=RunStatus.SUPERSEDED)
 
     assert do_recompute(key_t02(world)) is None
     assert len(runs_of(key_t02(world))) == 1

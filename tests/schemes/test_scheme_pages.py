@@ -67,6 +67,29 @@ def test_the_version_page_shows_rules_in_words_vetoes_terms_and_years(
     assert 'action="/schemes/' not in text  # a reporter gets no buttons
 
 
+def test_the_version_page_shows_the_outcome_rules_and_veto_consequences(
+    county: dict, users: dict
+) -> None:
+    scheme = county["VILLAGE"]
+    veto = scheme.vetoes.first()
+    veto.consequences = ["一年内不得评先评优"]
+    veto.save(update_fields=["consequences"])
+    scheme.appeal_days = 7
+    scheme.designation_rules = [
+        {"code": "W1", "status": "weak", "name": "末位薄弱", "when": {"bottom": 2}}
+    ]
+    scheme.money_rules = [
+        {"code": "R1", "kind": "grade_amount", "name": "等次奖励", "amounts": {"A": 100}}
+    ]
+    scheme.save(update_fields=["appeal_days", "designation_rules", "money_rules"])
+
+    text = client_for(users, "reporter").get(f"/schemes/{scheme.pk}/").content.decode()
+
+    assert f"{veto.name}：一年内不得评先评优" in text
+    assert "末位薄弱" in text and "等次奖励" in text and "grade_amount" in text
+    assert '<span class="num">7</span>' in text
+
+
 def test_the_tracked_scheme_groups_its_items_by_track(county: dict, users: dict) -> None:
     text = client_for(users, "admin").get(f"/schemes/{county['TRACKED'].pk}/").content.decode()
 

@@ -16,7 +16,8 @@ from kaohe.assessments import presenting
 from kaohe.assessments.services import AssessmentError, compute, prepare_assessment
 from kaohe.audit.services import Actor
 from kaohe.bundles.loader import BundleError
-from kaohe.demo.generator import DEFAULT_SEED, DEFAULT_YEARS, TOWNSHIP_CODE
+from kaohe.demo.generator import DEFAULT_SEED, DEFAULT_YEARS, SCHEME_CODE, TOWNSHIP_CODE
+from kaohe.demo.outcomes import do_demo_outcomes
 from kaohe.demo.services import (
     DEMO_USERNAME,
     DemoError,
@@ -63,17 +64,19 @@ def _where() -> str:
 
 class Command(BaseCommand):
     help = (
-        "构建示范镇演示数据（20 个村、4 个镇直单位、3 个部门，两个年度），按村、镇直单位和部门"
-        "三个方案计算考核，打印排名和演示情节，并启动网页服务。"
+        "构建示范镇演示数据（20 个村、4 个镇直单位、3 个部门；默认 2005、2006 两个年度用 2006 年"
+        "模板库，2026 年度用 2026 年模板库），按村、镇直单位和部门三个方案（2026 年按村级 "
+        "VILLAGE_2026 方案）计算考核，打印排名和演示情节，并启动网页服务。"
         "若 --dir 中的 SQLite 数据库（DIR/kaohe.sqlite3）已有示范镇，先删除该文件再重建；"
         "不会删除其他任何数据库（PostgreSQL 或目录外的文件）或文件，"
         "数据库中已有其他数据时拒绝运行。 / "
-        "Build the demo township (20 villages, 4 direct units, 3 departments, two years), assess "
-        "it with the village, direct-unit and department schemes, print the rankings and the "
-        "demo's stories, and serve the pages. If the SQLite database in --dir (DIR/kaohe.sqlite3) "
-        "already holds the demo township, that file is deleted and the demo rebuilt; no other "
-        "database (PostgreSQL, a file outside DIR) or file is ever deleted, and a database that "
-        "holds anything else is refused."
+        "Build the demo township (20 villages, 4 direct units, 3 departments; by default 2005 and "
+        "2006 with the 2006 library and 2026 with the 2026 library), assess it with the village, "
+        "direct-unit and department schemes (in 2026 with the village scheme VILLAGE_2026), "
+        "print the rankings and the demo's stories, and serve the pages. If the SQLite database "
+        "in --dir (DIR/kaohe.sqlite3) already holds the demo township, that file is deleted and "
+        "the demo rebuilt; no other database (PostgreSQL, a file outside DIR) or file is ever "
+        "deleted, and a database that holds anything else is refused."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -99,7 +102,14 @@ class Command(BaseCommand):
             type=int,
             nargs="+",
             default=list(DEFAULT_YEARS),
-            help="连续的考核年度（默认 2005 2006）/ consecutive years to build and assess",
+            help=(
+                "考核年度（默认 {default}）：2021 年及以前至少两个连续年度，用 2006 年模板库的"
+                "三个方案考核；可再加 2026 年及以后的连续年度，用 VILLAGE_2026 考核；每个方案只"
+                "考核其适用年度 / the years to build and assess (default {default}): two or more "
+                "consecutive years up to 2021, assessed with the 2006 library's three schemes, "
+                "and optionally consecutive years from 2026 on, assessed with VILLAGE_2026; each "
+                "scheme only for the years it is valid for"
+            ).format(default=" ".join(str(y) for y in DEFAULT_YEARS)),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -111,6 +121,7 @@ class Command(BaseCommand):
         try:
             summary = do_build_demo(actor, seed=options["seed"], years=options["years"])
             runs = do_assess_demo_schemes(actor, summary.years)
+            outcomes = do_demo_outcomes(actor, runs, SCHEME_CODE)
         except (DemoError, AssessmentError, BundleError, ValueError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(summary.headline())
@@ -138,6 +149,22 @@ class Command(BaseCommand):
                     unsigned="、".join(made.unsigned) or "—",
                 )
             )
+        self.stdout.write(
+            _(
+                "结果 / outcomes：发布 {published} 次，薄弱与严管单位 {designated} 个（帮促计划 "
+                "{plans} 份），奖惩明细 {entries} 笔（已兑现 {paid} 笔，冲销 {reversed} 笔），申诉"
+                "受理 1 件、驳回 1 件 / runs published {published}, weak and strict units "
+                "{designated} (plans {plans}), ledger entries {entries} (paid {paid}, reversed "
+                "{reversed}), appeals: 1 accepted, 1 rejected"
+            ).format(
+                published=len(outcomes.published) + (1 if outcomes.corrected_run else 0),
+                designated=sum(len(units) for units in outcomes.designated.values()),
+                plans=outcomes.plans,
+                entries=outcomes.entries,
+                paid=outcomes.paid,
+                reversed=len(outcomes.reversed),
+            )
+        )
         self.stdout.write("")
         self.stdout.write(
             _("数据库 / database: {where}；用时 / took {seconds:.1f} s").format(
