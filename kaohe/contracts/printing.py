@@ -146,6 +146,10 @@ def _cell(table: Table, row: int, column: int, text: str, *, bold: bool = False)
     _font(cell.paragraphs[0].add_run(text), BODY_FONT, size=10.5, bold=bold)
 
 
+# 序号, 考核项目, 目标, 分值, 评分标准: 15.6 cm, the width between the margins.
+COLUMN_WIDTHS_CM = (1.3, 3.4, 2.1, 1.4, 7.4)
+
+
 def _items_table(document: DocumentObject, contract: Contract) -> None:
     rows = target_rows(contract)
     grouped = any(r.group for r in rows)
@@ -174,9 +178,17 @@ def _items_table(document: DocumentObject, contract: Contract) -> None:
     table.add_row()
     _cell(table, index, 1, "合计", bold=True)
     _cell(table, index, 3, _number(sum(r.item.weight for r in rows)), bold=True)
+    # Fixed widths (the grid and every unmerged cell), so Word and WPS keep the scoring
+    # standard wide and the number columns narrow instead of splitting the page evenly.
+    widths = [Cm(w) for w in COLUMN_WIDTHS_CM]
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
     for row in table.rows:
-        for column, width in enumerate((1.2, 3.6, 2.4, 1.6, 7.0)):
-            row.cells[column].width = Cm(width)
+        cells = row.cells
+        if len({id(cell._tc) for cell in cells}) == len(widths):
+            for cell, width in zip(cells, widths, strict=True):
+                cell.width = width
 
 
 def _numbered(document: DocumentObject, heading: str, lines: list[str]) -> None:

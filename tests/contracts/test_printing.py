@@ -9,6 +9,7 @@ import pytest
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
+from docx.shared import Length
 
 from kaohe.contracts.printing import contract_docx, contract_filename, contract_title
 from kaohe.contracts.services import do_amend, do_set_target, do_sign
@@ -118,6 +119,17 @@ def test_the_page_is_a4_portrait_in_songti_with_a_heiti_title(printed: Township)
     assert normal.get(qn("w:eastAsia")) == "宋体"
     title = document.paragraphs[0].runs[0]._element.rPr.rFonts
     assert title.get(qn("w:eastAsia")) == "黑体"
+
+
+def test_the_items_table_keeps_the_standard_wide_and_the_numbers_narrow(printed: Township) -> None:
+    document = _read(contract_docx(generate(printed)["V2"]))
+    table, section = document.tables[0], document.sections[0]
+    grid = [round(column.width.cm, 1) for column in table.columns]
+    between = Length(section.page_width - section.left_margin - section.right_margin).cm
+
+    assert grid == [1.3, 3.4, 2.1, 1.4, 7.4]
+    assert round(sum(grid), 1) <= round(between, 1)
+    assert not table.autofit
 
 
 def test_the_file_is_named_by_unit_year_and_version(printed: Township) -> None:
