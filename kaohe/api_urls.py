@@ -10,11 +10,18 @@ from kaohe.contracts.api import ContractViewSet
 from kaohe.datavalues.api import DataValueViewSet
 from kaohe.elements.api import DataElementViewSet, DataSetViewSet
 from kaohe.orgunits.api import OfficialViewSet, OrgUnitViewSet
+from kaohe.quality.api import MinMaxRangeViewSet, OutlierViewSet
 from kaohe.remediation.api import DesignationViewSet, RemediationPlanViewSet
 from kaohe.rewards.api import LedgerEntryViewSet
 from kaohe.schemes.api import IndicatorViewSet, SchemeViewSet
 from kaohe.schemes.plan_api import BirthPlanViewSet
 from kaohe.submissions.api import SubmissionViewSet
+from kaohe.submissions.completeness_api import CompletenessViewSet
+from kaohe.validation.api import (
+    ValidationResultViewSet,
+    ValidationRuleViewSet,
+    ValidationRunViewSet,
+)
 
 router = DefaultRouter()
 router.register("units", OrgUnitViewSet, basename="unit")
@@ -27,6 +34,7 @@ router.register("runs", AssessmentRunViewSet, basename="run")
 router.register("audit", AuditEntryViewSet, basename="audit")
 router.register("datavalues", DataValueViewSet, basename="datavalue")
 router.register("submissions", SubmissionViewSet, basename="submission")
+router.register("completeness", CompletenessViewSet, basename="completeness")
 router.register("appeals", AppealViewSet, basename="appeal")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("memberships", MembershipViewSet, basename="membership")
@@ -34,5 +42,10 @@ router.register("birth-plans", BirthPlanViewSet, basename="birth-plan")
 router.register("designations", DesignationViewSet, basename="designation")
 router.register("remediation-plans", RemediationPlanViewSet, basename="remediation-plan")
 router.register("money", LedgerEntryViewSet, basename="money")
+router.register("validation-rules", ValidationRuleViewSet, basename="validation-rule")
+router.register("validation-runs", ValidationRunViewSet, basename="validation-run")
+router.register("validation-results", ValidationResultViewSet, basename="validation-result")
+router.register("outliers", OutlierViewSet, basename="outlier")
+router.register("minmax-ranges", MinMaxRangeViewSet, basename="minmax-range")
 
 urlpatterns = router.urls

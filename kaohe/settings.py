@@ -59,7 +59,9 @@ INSTALLED_APPS = [
     "kaohe.appeals",
     "kaohe.rewards",
     "kaohe.remediation",
+    "kaohe.validation",
     "kaohe.entry",
+    "kaohe.quality",
     "kaohe.web",
     "kaohe.demo",
 ]
@@ -165,6 +167,8 @@ SPECTACULAR_SETTINGS = {
         "DesignationStatusEnum": "kaohe.remediation.models.DesignationStatus",
         "RemediationPlanStatusEnum": "kaohe.remediation.models.PlanStatus",
         "AcceptanceOutcomeEnum": "kaohe.remediation.models.Outcome",
+        "ValidationResultStatusEnum": "kaohe.validation.models.ResultStatus",
+        "MissingValueStrategyEnum": "kaohe.validation.models.MissingStrategy",
     },
 }
 

@@ -16,8 +16,10 @@ urlpatterns = [
     path("roles/", include("kaohe.accounts.urls")),
     path("contracts/", include("kaohe.contracts.urls")),
     path("remediation/", include("kaohe.remediation.urls")),
+    path("validation/", include("kaohe.validation.urls")),
     path("money/", include("kaohe.rewards.urls")),
     path("plans/", include("kaohe.schemes.plan_urls")),
     path("schemes/", include("kaohe.schemes.urls")),
+    path("quality/", include("kaohe.quality.urls")),
     path("", include("kaohe.web.urls")),
 ]

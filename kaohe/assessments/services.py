@@ -28,12 +28,14 @@ from kaohe.engine.assess import (
 )
 from kaohe.engine.combining import part_period
 from kaohe.engine.periods import Period, PeriodError, PeriodType, make_period, parse_period
+from kaohe.engine.reporting import ReportCounts
 from kaohe.engine.rounding import round_half_up
 from kaohe.engine.spec import ElementSpec, ItemSpec, SchemeSpec
 from kaohe.orgunits.models import OrgUnit
 from kaohe.schemes.models import Scheme, SchemeStatus, UnitTarget
 from kaohe.schemes.specs import element_specs, scheme_spec
 from kaohe.schemes.validity import check_validity
+from kaohe.submissions.selectors import reporting_counts
 
 from .models import AreaIndicatorValue, AssessmentRun, IndicatorValue, ItemResult, UnitResult
 
@@ -91,7 +93,8 @@ def prepare_assessment(
 
     A scheme with period parts gets each part's figures (and those of the periods before it
     that its offsets read) cut from the year's, so it costs no further query unless an offset
-    reaches a period the year's figures do not cover.
+    reaches a period the year's figures do not cover. A scheme that reads ``R{}`` also gets
+    each unit's reports of those data sets over the period (and over each part).
     """
     spec = scheme_spec(scheme)
     all_codes = frozenset(DataElement.objects.values_list("code", flat=True))
@@ -105,14 +108,33 @@ def prepare_assessment(
         cubes[offset] = reader.read(period.offset(offset) if offset else period)
     parts = _part_cubes(spec, period, sorted(compiled.required_offsets()), reader)
     targets = _read_targets(scheme, year, reader.unit_index)
+    reports, part_reports = _read_reports(compiled, period, units, root)
     inputs = AssessmentInputs(
         units=reader.unit_codes,
         kinds=tuple(u.kind for u in units),
         cubes=cubes,
         targets=targets,
         parts=parts,
+        reports=reports,
+        part_reports=part_reports,
     )
     return PreparedAssessment(scheme, compiled, period, units, inputs)
+
+
+def _read_reports(
+    compiled: CompiledScheme, period: Period, units: list[OrgUnit], root: OrgUnit | None
+) -> tuple[dict[str, ReportCounts], dict[str, dict[str, ReportCounts]]]:
+    """The reports per unit of the data sets the scheme reads with ``R{}``, over the period
+    and over each period part (:mod:`kaohe.submissions.completeness`); no query without ``R{}``."""
+    if not compiled.dataset_refs:
+        return {}, {}
+    codes = compiled.dataset_codes
+    reports = reporting_counts(codes, units, period, root)
+    part_reports = {
+        part.code: reporting_counts(codes, units, part_period(period, part), root)
+        for part in compiled.spec.period_parts
+    }
+    return reports, part_reports
 
 
 def _part_cubes(

@@ -68,6 +68,7 @@ from kaohe.bundles.schema_errors import (
 )
 from kaohe.bundles.scheme_checks import SCHEME_PERIOD_TYPES, SchemeChecker
 from kaohe.bundles.scheme_options import WEIGHT_TOLERANCE
+from kaohe.bundles.validation_rules import validation_rule_records
 from kaohe.engine.expressions import CompileContext, ExpressionError, ExprType, referenced_codes
 from kaohe.engine.spec import IndicatorSpec
 
@@ -184,6 +185,7 @@ class _Checker(SchemeChecker):
                 "unit_kinds": list(data["unit_kinds"]),
                 "due_day": data.get("due_day", 3),
                 "lock_after_days": data.get("lock_after_days", 30),
+                "validation_required": data.get("validation_required", False),
             }
             elements = tuple(dict.fromkeys(data["elements"]))
             records.append(Record(entry.code, fields, entry.where(), elements=elements))
@@ -322,6 +324,7 @@ def validate_bundle(sources: Sequence[SourceFile], state: ExistingState | None =
     bundle.indicators = checker.indicators()
     bundle.schemes = checker.schemes()
     bundle.targets = checker.targets()
+    bundle.validation_rules = validation_rule_records(checker)
     problems.extend(checker.problems)
     if problems:
         order = {s.name: i for i, s in enumerate(sources)}

@@ -192,6 +192,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "单位 {code} 是 {kind}，不在方案考核的单位类型（{kinds}）中",
         "unit {code} is a {kind}, which the scheme does not assess ({kinds})",
     ),
+    "validation_side": ("{zh}", "{en}"),
+    "validation_period_type": (
+        "校验周期 {value} 与数据集 {dataset} 的报告周期 {wanted} 不同",
+        "period type {value} differs from data set {dataset}'s, {wanted}",
+    ),
     "target_twice": (
         "单位 {code} 的 {year} 年目标重复（已在 {at} 给出）",
         "a second {year} target for unit {code} (already given at {at})",
@@ -206,6 +211,7 @@ REFERENCE_NAMES = {
     "scheme": ("考核方案", "scheme"),
     "version": ("方案版本", "scheme version"),
     "indicator": ("指标", "indicator"),
+    "dataset": ("数据集", "data set"),
 }
 
 

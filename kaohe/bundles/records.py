@@ -40,6 +40,7 @@ class ExistingState:
     unit_kinds: Mapping[str, str] = field(default_factory=dict)  # code → kind
     elements: frozenset[str] = frozenset()
     datasets: frozenset[str] = frozenset()
+    dataset_period_types: Mapping[str, str] = field(default_factory=dict)  # code → period type
     indicators: Mapping[str, IndicatorSpec] = field(default_factory=dict)
     schemes: Mapping[tuple[str, int], ExistingScheme] = field(default_factory=dict)
 
@@ -63,6 +64,7 @@ class Record:
     parent: str | None = None  # units: the parent unit's code
     unit: str | None = None  # officials: their unit's code
     elements: tuple[str, ...] = ()  # datasets: element codes in order
+    dataset: str | None = None  # validation rules: the data set's code, if tied to one
 
 
 SCHEME_FIELDS = (
@@ -216,3 +218,4 @@ class Bundle:
     indicators: list[Record] = field(default_factory=list)
     schemes: list[SchemeRecord] = field(default_factory=list)
     targets: list[TargetRecord] = field(default_factory=list)
+    validation_rules: list[Record] = field(default_factory=list)

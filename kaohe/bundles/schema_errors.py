@@ -20,7 +20,16 @@ from kaohe.bundles.messages import MESSAGES, BundleProblem, PathKey
 from kaohe.bundles.reading import SourceFile
 
 SCHEMA_PATH = Path(__file__).with_name("schema") / "bundle.schema.json"
-SECTIONS = ("units", "elements", "datasets", "officials", "indicators", "schemes", "targets")
+SECTIONS = (
+    "units",
+    "elements",
+    "datasets",
+    "officials",
+    "indicators",
+    "schemes",
+    "targets",
+    "validation_rules",
+)
 #: The lists inside a scheme whose entries are checked (and spoiled) one by one.
 SCHEME_PARTS = (
     "items",

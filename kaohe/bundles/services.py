@@ -48,6 +48,7 @@ from kaohe.schemes.models import (
     Veto,
 )
 from kaohe.schemes.specs import indicator_spec, scheme_hash, scheme_spec
+from kaohe.validation.models import ValidationRule
 
 SECTION_NAMES = {
     "units": ("单位", "units"),
@@ -57,6 +58,7 @@ SECTION_NAMES = {
     "indicators": ("指标", "indicators"),
     "schemes": ("考核方案", "schemes"),
     "targets": ("单位目标", "unit targets"),
+    "validation_rules": ("校验规则", "validation rules"),
 }
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -160,6 +162,7 @@ def existing_state() -> ExistingState:
         unit_kinds={code: kind for code, _parent, kind in units},
         elements=frozenset(DataElement.objects.values_list("code", flat=True)),
         datasets=frozenset(DataSet.objects.values_list("code", flat=True)),
+        dataset_period_types=dict(DataSet.objects.values_list("code", "period_type")),
         indicators={i.code: indicator_spec(i) for i in Indicator.objects.all()},
         schemes=schemes,
     )
@@ -271,6 +274,13 @@ class _Writer:
             if counts.updated + counts.created == before:  # only the element list changed
                 counts.unchanged -= 1
                 counts.updated += 1
+
+    def validation_rules(self, records: Sequence[Record]) -> None:
+        existing = {r.code: r for r in ValidationRule.objects.select_related("dataset")}
+        datasets = {d.code: d for d in DataSet.objects.all()}
+        for record in records:
+            dataset = datasets[record.dataset] if record.dataset else None
+            self.upsert(ValidationRule, existing, record, "validation_rules", {"dataset": dataset})
 
     def officials(self, records: Sequence[Record]) -> None:
         existing = {o.code: o for o in Official.objects.select_related("unit")}
@@ -465,6 +475,7 @@ def do_load_bundles(paths: Sequence[str | Path], actor: Actor, dry_run: bool = F
         writer.schemes(bundle.schemes)
         writer.rehash({(s.code, s.version) for s in bundle.schemes})
         writer.targets(bundle)
+        writer.validation_rules(bundle.validation_rules)
         counts = {name: vars(c) for name, c in report.sections.items()}
         writer.log("bundle.load", "bundle", ", ".join(names), after={"counts": counts})
         AuditEntry.objects.bulk_create(writer.audit, batch_size=500)

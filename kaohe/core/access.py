@@ -90,6 +90,12 @@ _BY_UNIT_PATH: Mapping[str, tuple[str, str]] = {
     "appeals.AppealEvent": ("appeal__unit__path", CHANGE),
     # Money is seen with its unit; approving needs "review", paying and reversing "admin".
     "rewards.LedgerEntry": ("unit__path", ADMIN),
+    # A min–max range is seen with its unit and set (by hand or generated) by its township.
+    "quality.MinMaxRange": ("unit__path", ADMIN),
+    # Validation: a run is seen with its township and its results with their unit; marking a
+    # result for follow-up needs "review" over the unit (running one: may_review the township).
+    "validation.ValidationRun": ("township__path", REVIEW),
+    "validation.ValidationResult": ("unit__path", REVIEW),
 }
 
 # Rows that belong to no unit: anybody with a role reads them, system administrators change them.
@@ -105,6 +111,7 @@ _CONFIGURATION = frozenset(
         "schemes.ScoringItem",
         "schemes.Veto",
         "schemes.GradeBand",
+        "validation.ValidationRule",
     }
 )
 

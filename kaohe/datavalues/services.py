@@ -521,3 +521,33 @@ def do_set_value(
         record(actor, ACTION_UPDATE, OBJECT_TYPE, key_text, before, after)
         schedule_recompute([unit], [parsed])
         return stored
+
+
+ACTION_FOLLOW_UP: Final = "datavalue.follow_up"
+
+
+@transaction.atomic
+def do_set_follow_up(actor: Actor, value: DataValue, follow_up: bool) -> DataValue:
+    """Mark (or clear) a stored value for follow-up (DHIS2's ``followup``), changing nothing
+    else: not the figure, its comment, who stored it or when. Marking is a reviewer's note on
+    a figure, not a change of it, so a locked (approved, or past its lock day) period does not
+    refuse it. The caller checks who may mark; one audit row when the flag changes."""
+    stored = (
+        DataValue.objects.select_for_update(of=("self",))
+        .select_related("element", "period", "unit")
+        .get(pk=value.pk)
+    )
+    if stored.follow_up == follow_up:
+        return stored
+    key_text = f"{stored.element.code}/{stored.period.code}/{stored.unit.code}"
+    stored.follow_up = follow_up
+    stored.save(update_fields=["follow_up"])
+    record(
+        actor,
+        ACTION_FOLLOW_UP,
+        OBJECT_TYPE,
+        key_text,
+        {"follow_up": not follow_up},
+        {"follow_up": follow_up},
+    )
+    return stored

@@ -36,6 +36,7 @@ class DataSetSerializer(serializers.ModelSerializer[DataSet]):
             "unit_kinds",
             "due_day",
             "lock_after_days",
+            "validation_required",
             "elements",
         ]
 

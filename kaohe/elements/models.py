@@ -93,6 +93,11 @@ class DataSet(models.Model):
         default=30,
         help_text=_("期间结束后满此天数，该期间的数据锁定，须由乡镇管理员解锁后才能修改"),
     )
+    validation_required = models.BooleanField(
+        verbose_name=_("报送前须通过校验"),
+        default=False,
+        help_text=_("勾选后，报表的重要（高）校验规则未通过时不能报送"),
+    )
     elements = models.ManyToManyField(
         DataElement,
         verbose_name=_("数据元素"),

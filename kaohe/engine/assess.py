@@ -32,6 +32,7 @@ from .compiling import (
     scheme_fingerprint,
 )
 from .grading import grade_codes, ranks
+from .reporting import ReportCounts, reporting_columns
 from .result_frames import ScoredPeriod, codes_per_unit, explanations, long_items, made_columns
 from .rounding import round_half_up_array
 from .rules import FLAG_NAMES, ItemInputs, ItemOutcome, score_item
@@ -64,6 +65,12 @@ class AssessmentInputs:
     offset from the part's own period (0 = the part, -1 = the period of the part's type before
     it), with the same units. ``cubes`` still hold the whole year's: vetoes and indicators are
     decided on them.
+
+    ``reports`` maps a data set code to its reports per unit over the assessed period (see
+    :mod:`kaohe.engine.reporting`), for every data set the scheme reads with ``R{}``;
+    ``part_reports`` the same per period part code, over that part's period. ``R{}`` reads the
+    assessed period (or part) only: in another period's frame (``.periodOffset``, progress
+    items) it is missing.
     """
 
     units: tuple[str, ...]
@@ -71,6 +78,8 @@ class AssessmentInputs:
     cubes: Mapping[int, ValueCube]
     targets: Mapping[str, FloatArray] = field(default_factory=dict)
     parts: Mapping[str, Mapping[int, ValueCube]] = field(default_factory=dict)
+    reports: Mapping[str, ReportCounts] = field(default_factory=dict)
+    part_reports: Mapping[str, Mapping[str, ReportCounts]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,11 @@ class _Columns:
         self._aggregated: dict[int, dict[str, FloatArray]] = {}
         self._frames: dict[int, dict[str, FloatArray]] = {}
         self._targets = self._target_columns()
+        self._reporting = (
+            reporting_columns(compiled.dataset_refs, inputs.reports, self.n)
+            if compiled.dataset_refs
+            else {}
+        )
         self._shifted_indicators, self._shifted_elements = _shifted_needs(compiled)
 
     def aggregated(self, offset: int) -> dict[str, FloatArray]:
@@ -122,6 +136,11 @@ class _Columns:
             return self._frames[base]
         missing = np.full(self.n, np.nan)
         columns: dict[str, FloatArray] = dict(self._targets)
+        if base == 0:
+            columns.update(self._reporting)
+        else:
+            # R{} reads the assessed period only: in another period's frame it is missing.
+            columns.update((name, missing) for name in self._reporting)
         # Another period's frame only serves progress items and N{X}.periodOffset(k): it needs
         # just the indicators those read (a province's previous year is not aggregated whole).
         refs = self.compiled.element_refs if base == 0 else self._shifted_elements
@@ -247,7 +266,13 @@ def _part_inputs(inputs: AssessmentInputs, part: PeriodPartSpec) -> AssessmentIn
     cubes = inputs.parts.get(part.code)
     if cubes is None:
         raise ValueError(f"the inputs hold no figures of period part {part.code}")
-    return AssessmentInputs(inputs.units, inputs.kinds, cubes, inputs.targets)
+    return AssessmentInputs(
+        inputs.units,
+        inputs.kinds,
+        cubes,
+        inputs.targets,
+        reports=inputs.part_reports.get(part.code, {}),
+    )
 
 
 def assess(
@@ -363,7 +388,9 @@ def area_indicators(compiled: CompiledScheme, inputs: AssessmentInputs) -> dict[
                 data[index, 0, 0] = np.nansum(values)
         # One period: aggregating a single period over time leaves it as it is.
         summed[offset] = ValueCube((_AREA,), cube.elements, (_AREA,), data)
-    area = AssessmentInputs(units=(_AREA,), kinds=(_AREA,), cubes=summed)
+    # Reporting rates of the area, like other rates, from the summed counts.
+    reports = {code: counts.total() for code, counts in inputs.reports.items()}
+    area = AssessmentInputs(units=(_AREA,), kinds=(_AREA,), cubes=summed, reports=reports)
     columns = _Columns(compiled, area).frame(0)
     result: dict[str, float | None] = {}
     for indicator in compiled.spec.indicators:
@@ -378,16 +405,17 @@ def _inputs_hash(
     """sha256 over the figures and targets the scores were computed from, in a fixed order.
 
     With period parts, each part's figures count too (moving a birth from one quarter to
-    another changes a score but not the year's figures).
+    another changes a score but not the year's figures). Reporting figures (``r:`` columns)
+    count only for a scheme that reads them, so other schemes' hashes stay as they were.
     """
     digest = hashlib.sha256()
-    named = {c: columns[c] for c in columns if c.startswith(("e:", "t:"))}
+    named = {c: columns[c] for c in columns if c.startswith(("e:", "t:", "r:"))}
     for period in scored:
         if period.part:
             named.update(
                 (f"{period.part}|{c}", period.columns[c])
                 for c in period.columns
-                if c.startswith("e:")
+                if c.startswith(("e:", "r:"))
             )
     names = sorted(named)
     digest.update("\x1f".join(["unit", "kind", *names]).encode())

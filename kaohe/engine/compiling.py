@@ -67,11 +67,18 @@ class CompiledScheme:
     indicator_levels: tuple[tuple[CompiledIndicator, ...], ...] = ()
     # The coefficient multiplying each unit's combined score, when the scheme has one.
     coefficient: CompiledExpression | None = None
+    # (data set code, metric) pairs read by R{DATASET.METRIC} in any expression.
+    dataset_refs: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def element_codes(self) -> frozenset[str]:
         """Codes of every data element the scheme reads."""
         return frozenset(code for code, _ in self.element_refs)
+
+    @property
+    def dataset_codes(self) -> frozenset[str]:
+        """Codes of every data set whose reporting figures the scheme reads (``R{}``)."""
+        return frozenset(code for code, _ in self.dataset_refs)
 
     @property
     def needs_previous_actuals(self) -> bool:
@@ -179,9 +186,11 @@ def _compile(
         raise SchemeError(problems)
     element_refs: set[tuple[str, int]] = set()
     indicator_offsets: set[int] = set()
+    dataset_refs: set[tuple[str, str]] = set()
     extra = [coefficient] if coefficient is not None else []
     for compiled in _all_expressions(list(indicators.values()), items, vetoes) + extra:
         element_refs |= compiled.references.elements
+        dataset_refs |= compiled.references.datasets
         indicator_offsets |= {off for _, off in compiled.references.indicators if off != 0}
     ordered = [indicators[c] for c in order]
     return CompiledScheme(
@@ -193,6 +202,7 @@ def _compile(
         indicator_offsets=frozenset(indicator_offsets),
         indicator_levels=_indicator_levels(ordered),
         coefficient=coefficient,
+        dataset_refs=frozenset(dataset_refs),
     )
 
 

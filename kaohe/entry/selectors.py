@@ -8,7 +8,7 @@ functions only go through it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -220,6 +220,8 @@ class Cell:
     error: str = ""
     conflict: Conflict | None = None
     saved: bool = False
+    # Validation rules failing on this value's report that read it (kaohe.entry.rule_warnings).
+    warnings: list[Any] = field(default_factory=list)
 
     @property
     def period(self) -> Period:

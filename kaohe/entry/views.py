@@ -25,14 +25,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kaohe.audit.services import Actor
 from kaohe.core.access import CHANGE, may_change, restrict
 from kaohe.datavalues.excel import build_template, do_import_upload
-from kaohe.datavalues.excel_format import period_title
+from kaohe.datavalues.excel_format import dataset_elements, period_title, template_periods
 from kaohe.datavalues.services import DataValueConflict, DataValueError
 from kaohe.elements.models import DataElement, DataSet
 from kaohe.engine.periods import Period, PeriodError
 from kaohe.orgunits.models import OrgUnit
 
 from .forms import CellsForm, ChooseForm, NoteForm, TemplateForm, UploadForm, client_messages
+from .rule_warnings import attach_warnings, failing_checks, grid_warnings
 from .selectors import (
+    Cell,
     Grid,
     TemplateError,
     build_grid,
@@ -160,6 +162,7 @@ def form(request: HttpRequest, dataset: str, unit: str, period: str) -> HttpResp
             return redirect(request.path)
         problems = sum(1 for c in grid.cells() if c.error or c.conflict)
         status = 409 if cells.conflicts else 422
+    checks = grid_warnings(grid)
     return render(
         request,
         "entry/form.html",
@@ -171,6 +174,8 @@ def form(request: HttpRequest, dataset: str, unit: str, period: str) -> HttpResp
             "previous": _neighbour(grid, -1),
             "next": _neighbour(grid, 1),
             "checks": json.dumps(client_messages(), ensure_ascii=False),
+            "rule_failures": [(period_title(c.period), c) for c in checks],
+            "validation_required": grid.dataset.validation_required,
             "template_url": reverse("entry:template", args=[grid.dataset.code, grid.outer.code])
             + "?"
             + urlencode({"units": grid.unit.code}),
@@ -187,7 +192,7 @@ def form(request: HttpRequest, dataset: str, unit: str, period: str) -> HttpResp
 def cell(request: HttpRequest, element: str, unit: str, period: str) -> HttpResponse:
     """GET: the cell as stored now (to take someone else's value); POST: save one value with
     the token the page holds. Answers the cell, to swap in place of the old one."""
-    found, _dataset, found_unit, found_period = _value(request, element, unit, period)
+    found, found_dataset, found_unit, found_period = _value(request, element, unit, period)
     if not may_change(request.user, found_unit):
         raise PermissionDenied
     one = single_cell(found, found_unit, found_period)
@@ -204,11 +209,40 @@ def cell(request: HttpRequest, element: str, unit: str, period: str) -> HttpResp
         elif cells.changed:
             one = single_cell(found, found_unit, found_period)
             one.saved = True
+            return _saved_cell(request, one, found_dataset, found_unit, found_period)
     return render(
         request,
         "entry/_cell.html",
         {"cell": one, "unit": found_unit, "editable": True},
         status=status,
+    )
+
+
+def _saved_cell(
+    request: HttpRequest, one: Cell, dataset: DataSet, unit: OrgUnit, period: Period
+) -> HttpResponse:
+    """A saved cell, with the validation warnings of its column and the form's list of them
+    brought up to date out of band (the rules read the other cells too)."""
+    _outer, periods = template_periods(dataset, grid_period_for(dataset, period))
+    checks = failing_checks(dataset, unit, periods)
+    attach_warnings([one], checks)
+    here = [c for c in checks if c.period.code == period.code]
+    column = [
+        (f"c-{element.code}-{period.code}", [c for c in here if element.code in c.elements])
+        for element in dataset_elements(dataset)
+        if element.code != one.element.code
+    ]
+    return render(
+        request,
+        "entry/_cell_saved.html",
+        {
+            "cell": one,
+            "unit": unit,
+            "editable": True,
+            "column_warnings": column,
+            "rule_failures": [(period_title(c.period), c) for c in checks],
+            "validation_required": dataset.validation_required,
+        },
     )
 
 
@@ -227,6 +261,8 @@ def _history(
     status: int = 200,
 ) -> HttpResponse:
     one = single_cell(element, unit, period)
+    if saved:  # the cell goes back to the grid: with its warnings
+        attach_warnings([one], failing_checks(dataset, unit, [period]))
     may_note = may_change(request.user, unit) and not one.locked and one.stored is not None
     if note is None and may_note:
         note = NoteForm(

@@ -3,9 +3,10 @@
 ``POST /api/submissions/submit/`` {dataset, unit, period} submits a unit's figures;
 ``POST /api/submissions/{id}/approve/``, ``…/return/`` {reason} and ``…/unlock/`` {reason}
 review and unlock one; ``POST /api/submissions/approve-many/`` {ids} approves many at once and
-answers per id. A refused step answers 400 with a bilingual ``detail``; an approval that
-another reviewer made first answers 409; a step outside the user's roles answers 403, and a
-submission they cannot see 404.
+answers per id. A refused step answers 400 with a bilingual ``detail`` (a submission refused
+by its data set's validation rules also gives ``field: "validation"`` and the ``failures``); an
+approval that another reviewer made first answers 409; a step outside the user's roles answers
+403, and a submission they cannot see 404.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .models import Submission, SubmissionEvent
 from .services import (
     AlreadyApproved,
     SubmissionError,
+    ValidationFailed,
     do_approve,
     do_approve_many,
     do_return,
@@ -135,6 +137,22 @@ class OutcomeSerializer(serializers.Serializer[Any]):
 
 def _refused(error: SubmissionError) -> Response:
     code = status.HTTP_409_CONFLICT if isinstance(error, AlreadyApproved) else 400
+    if isinstance(error, ValidationFailed):
+        failures = [
+            {
+                "rule": c.rule.code,
+                "importance": c.rule.importance,
+                "period": c.period.code,
+                "left": c.left,
+                "right": c.right,
+                "message_zh": c.rule.message_zh,
+                "message_en": c.rule.message_en,
+            }
+            for c in error.failures
+        ]
+        return Response(
+            {"field": error.field, "detail": str(error), "failures": failures}, status=code
+        )
     return Response({"detail": str(error)}, status=code)
 
 

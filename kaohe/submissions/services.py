@@ -46,6 +46,7 @@ __all__ = [
     "Outcome",
     "SubmissionError",
     "SubmissionNotFound",
+    "ValidationFailed",
     "do_approve",
     "do_approve_many",
     "do_return",
@@ -78,6 +79,17 @@ class SubmissionNotFound(SubmissionError):
 
 class AlreadyApproved(SubmissionError):
     """The submission was approved already (perhaps a moment ago, by another reviewer)."""
+
+
+class ValidationFailed(SubmissionError):
+    """The data set requires its rules to pass and high ones fail; ``failures`` lists them
+    (:class:`kaohe.validation.evaluation.Check`), ``field`` is ``"validation"``."""
+
+    field = "validation"
+
+    def __init__(self, message: str, failures: Sequence[Any]) -> None:
+        super().__init__(message)
+        self.failures = list(failures)
 
 
 @dataclass(frozen=True)
@@ -464,10 +476,21 @@ def _parsed(period: Period) -> ParsedPeriod:
     return parse_period(period.code)
 
 
+def _check_validation(dataset: DataSet, unit: OrgUnit, period: Period) -> None:
+    """Refuse (:class:`ValidationFailed`, listing them) when the data set requires its rules
+    to pass and a high-importance rule fails on this report."""
+    if dataset.validation_required:
+        from kaohe.validation.evaluation import submission_refusal
+
+        if (refused := submission_refusal(dataset, unit, _parsed(period))) is not None:
+            raise ValidationFailed(*refused)
+
+
 def do_submit(actor: Actor, dataset: DataSet, unit: OrgUnit, period: Period | str) -> Submission:
     """Submit ``unit``'s figures of ``dataset`` for ``period`` for review (a draft or a returned
     submission; the row is created on the first submission). The time it first came in is
-    kept: on time or late is decided by it."""
+    kept: on time or late is decided by it. A data set with ``validation_required`` refuses
+    while a high-importance validation rule fails (:class:`ValidationFailed`)."""
     refusal = _("无权报送该单位的数据 / not allowed to submit that unit's figures")
     _check(actor, may_change, unit, refusal)
     with transaction.atomic():
@@ -484,6 +507,7 @@ def do_submit(actor: Actor, dataset: DataSet, unit: OrgUnit, period: Period | st
                     "locked; a township administrator must unlock it before it is submitted again"
                 )
             )
+        _check_validation(dataset, unit, row)
         before = {"status": submission.status}
         now = timezone.now()
         submission.status = Status.SUBMITTED

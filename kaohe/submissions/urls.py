@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import completeness_views, views
 
 app_name = "submissions"
 
@@ -14,4 +14,7 @@ urlpatterns = [
     path("<int:submission_id>/approve/", views.approve, name="approve"),
     path("<int:submission_id>/return/", views.return_, name="return"),
     path("<int:submission_id>/unlock/", views.unlock, name="unlock"),
+    path("completeness/", completeness_views.completeness, name="completeness"),
+    path("completeness.csv", completeness_views.completeness_csv, name="completeness-csv"),
+    path("completeness.xlsx", completeness_views.completeness_xlsx, name="completeness-xlsx"),
 ]

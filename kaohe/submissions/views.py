@@ -36,6 +36,7 @@ from .models import EventAction, Status, Submission
 from .services import (
     Outcome,
     SubmissionError,
+    ValidationFailed,
     do_approve,
     do_approve_many,
     do_return,
@@ -181,6 +182,10 @@ def submit(request: HttpRequest) -> HttpResponse:
         submission = do_submit(
             Actor.from_request(request), dataset, unit, request.POST.get("period", "").strip()
         )
+    except ValidationFailed as exc:
+        # Back to the form, where each failing rule is shown beside its cells.
+        messages.error(request, str(exc))
+        return redirect(_form_of(dataset, unit, request.POST.get("period", "").strip()))
     except SubmissionError as exc:
         messages.error(request, str(exc))
         existing = _visible(request).filter(
@@ -191,6 +196,15 @@ def submit(request: HttpRequest) -> HttpResponse:
         return redirect("submissions:queue")
     messages.success(request, _("已提交，等待审核 / submitted for review"))
     return redirect("submissions:detail", submission.pk)
+
+
+def _form_of(dataset: DataSet, unit: OrgUnit, period_code: str) -> str:
+    """The entry form holding ``period_code``'s figures (the year's grid of a monthly set)."""
+    from kaohe.engine.periods import parse_period
+    from kaohe.entry.selectors import grid_period_for
+
+    grid = grid_period_for(dataset, parse_period(period_code))
+    return reverse("entry:form", args=[dataset.code, unit.code, grid])
 
 
 def _act(request: HttpRequest, submission_id: int, done: str, step: Any) -> HttpResponse:

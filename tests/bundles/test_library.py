@@ -454,5 +454,6 @@ def test_minimal_fixture_loads_every_section() -> None:
         "indicators": 2,
         "schemes": 1,
         "targets": 2,
+        "validation_rules": 1,
     }
     assert not AssessmentRun.objects.exists()

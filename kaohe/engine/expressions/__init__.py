@@ -8,9 +8,10 @@ values without Polars' planning cost. Nothing is ever ``eval``-ed, and nothing h
 Django.
 
 Operands: ``#{ELEMENT}``, ``N{INDICATOR}``, ``C{CONSTANT}``, ``T{ITEM}`` (the unit's target),
-``R{DATASET.REPORTING_RATE}`` / ``R{DATASET.REPORTING_RATE_ON_TIME}``; ``#{}`` and ``N{}``
-take ``.periodOffset(n)``. Literals: numbers, ``true``, ``false``. Functions: ``if``,
-``greatest``, ``least``, ``isNull``, ``isNotNull``, ``firstNonNull``, ``abs``, ``round``.
+``R{DATASET.METRIC}`` (``REPORTING_RATE``, ``REPORTING_RATE_ON_TIME``, ``ACTUAL_REPORTS``,
+``ACTUAL_REPORTS_ON_TIME``, ``EXPECTED_REPORTS``); ``#{}`` and ``N{}`` take
+``.periodOffset(n)``. Literals: numbers, ``true``, ``false``. Functions: ``if``, ``greatest``,
+``least``, ``isNull``, ``isNotNull``, ``firstNonNull``, ``abs``, ``round``.
 Operators, tightest first: ``^`` (right-associative); unary ``- + !`` (``not``);
 ``* / %``; ``+ -``; ``< > <= >=``; ``== !=``; ``&&`` (``and``); ``||`` (``or``).
 ``/* comments */`` may appear anywhere whitespace may. See :mod:`.compiler` for the handling

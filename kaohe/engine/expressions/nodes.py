@@ -76,7 +76,9 @@ class TargetRef(Node):
 
 @dataclass(frozen=True, slots=True)
 class ReportingRateRef(Node):
-    """``R{DATASET.METRIC}``: a data set's reporting rate (on time or overall), in percent."""
+    """``R{DATASET.METRIC}``: a data set's reporting figure for the unit over the assessed period:
+    ``REPORTING_RATE`` and ``REPORTING_RATE_ON_TIME`` in percent, ``ACTUAL_REPORTS``,
+    ``ACTUAL_REPORTS_ON_TIME`` and ``EXPECTED_REPORTS`` as counts."""
 
     dataset: str
     metric: str

@@ -43,7 +43,15 @@ from .nodes import (
     start,
 )
 
-REPORTING_RATE_METRICS: tuple[str, ...] = ("REPORTING_RATE", "REPORTING_RATE_ON_TIME")
+# DHIS2's reporting-rate metrics: the two rates in percent, and the three counts they are made
+# of (reports received, received by the due day, expected).
+REPORTING_RATE_METRICS: tuple[str, ...] = (
+    "REPORTING_RATE",
+    "REPORTING_RATE_ON_TIME",
+    "ACTUAL_REPORTS",
+    "ACTUAL_REPORTS_ON_TIME",
+    "EXPECTED_REPORTS",
+)
 
 _OPERAND_RE = re.compile(r"(#|[A-Z]+)\{([^{}\n]*)\}")
 _CODE_CHAR_RE = re.compile(r"[A-Za-z0-9_\-]")
@@ -216,12 +224,13 @@ class _Builder:
             if not dot or metric not in REPORTING_RATE_METRICS:
                 found_zh = f'"{metric}"' if dot else "缺少指标"
                 found_en = f'"{metric}"' if dot else "none given"
+                hint_zh, hint_en = suggestion(metric, REPORTING_RATE_METRICS) if dot else ("", "")
                 raise self.error(
                     line,
                     metric_column if dot else body_column + len(dataset),
-                    f"不支持的报告率指标（{found_zh}）；可用：{'、'.join(REPORTING_RATE_METRICS)}，"
-                    f"如 R{{{dataset}.REPORTING_RATE}}",
-                    f"unsupported reporting rate metric ({found_en}); use one of "
+                    f"不支持的报告率指标（{found_zh}）{hint_zh}；可用："
+                    f"{'、'.join(REPORTING_RATE_METRICS)}，如 R{{{dataset}.REPORTING_RATE}}",
+                    f"unsupported reporting rate metric ({found_en}){hint_en}; use one of "
                     f"{', '.join(REPORTING_RATE_METRICS)}, as in R{{{dataset}.REPORTING_RATE}}",
                     "unsupported_operand",
                 )

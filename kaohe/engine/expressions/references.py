@@ -22,7 +22,7 @@ class References:
 
     Elements and indicators come with their period offset (0 for the assessment period
     itself, -1 for ``.periodOffset(-1)``); data sets with the metric read
-    (``"REPORTING_RATE"`` or ``"REPORTING_RATE_ON_TIME"``).
+    (one of :data:`~kaohe.engine.expressions.parser.REPORTING_RATE_METRICS`).
     """
 
     elements: frozenset[tuple[str, int]] = frozenset()
