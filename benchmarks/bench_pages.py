@@ -167,7 +167,7 @@ def main() -> None:
                 raise SystemExit(f"value save: HTTP {status}")
         results["value save (one cell)"] = saves[1:]
         print(
-            f"pages at township scale (30 units, 2 years of monthly figures), {args.requests} requests each:"
+            f"pages at township scale (30 units; 2005, 2006 and 2026 of monthly figures), {args.requests} requests each:"
         )
         for label, samples in results.items():
             ordered = sorted(samples)
