@@ -6,9 +6,14 @@ from kaohe.accounts.api import MembershipViewSet
 from kaohe.appeals.api import AppealViewSet
 from kaohe.assessments.api import AssessmentRunViewSet
 from kaohe.audit.api import AuditEntryViewSet
+from kaohe.checks.api import register as register_checks
 from kaohe.contracts.api import ContractViewSet
 from kaohe.datavalues.api import DataValueViewSet
+from kaohe.documents.api import register as register_documents
 from kaohe.elements.api import DataElementViewSet, DataSetViewSet
+from kaohe.forecasts.api import register as register_forecasts
+from kaohe.interop.api import register as register_interop
+from kaohe.levels.api import register as register_levels
 from kaohe.orgunits.api import OfficialViewSet, OrgUnitViewSet
 from kaohe.quality.api import MinMaxRangeViewSet, OutlierViewSet
 from kaohe.remediation.api import DesignationViewSet, RemediationPlanViewSet
@@ -47,5 +52,13 @@ router.register("validation-runs", ValidationRunViewSet, basename="validation-ru
 router.register("validation-results", ValidationResultViewSet, basename="validation-result")
 router.register("outliers", OutlierViewSet, basename="outlier")
 router.register("minmax-ranges", MinMaxRangeViewSet, basename="minmax-range")
+for register in (
+    register_checks,
+    register_forecasts,
+    register_interop,
+    register_levels,
+    register_documents,
+):
+    register(router)
 
 urlpatterns = router.urls

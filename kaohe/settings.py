@@ -7,6 +7,11 @@ KAOHE_DEBUG          "1" for development (default "1" unless KAOHE_PRODUCTION=1)
 KAOHE_ALLOWED_HOSTS  comma-separated host names
 KAOHE_PRODUCTION     "1" switches on secure cookies, HSTS and SSL redirect
 KAOHE_REDIS_URL      task queue broker in production (empty: background work runs inline)
+KAOHE_DOCUMENT_TEMPLATES  folder of a county's or township's own Word templates (docs/word-documents.md)
+KAOHE_CJK_FONT       font file with the Chinese glyphs for the documents' charts (default: found)
+KAOHE_FORECAST_CONFIG     a county's own forecast configuration file (docs/forecasts.md)
+KAOHE_PUSH_URLS      addresses the pages and the API may push values to (docs/levels.md); the
+                     push's credentials: KAOHE_PUSH_TOKEN, or KAOHE_PUSH_USER and KAOHE_PUSH_PASSWORD
 """
 
 from __future__ import annotations
@@ -62,6 +67,11 @@ INSTALLED_APPS = [
     "kaohe.validation",
     "kaohe.entry",
     "kaohe.quality",
+    "kaohe.checks",
+    "kaohe.forecasts",
+    "kaohe.interop",
+    "kaohe.levels",
+    "kaohe.documents",
     "kaohe.web",
     "kaohe.demo",
 ]
@@ -169,6 +179,7 @@ SPECTACULAR_SETTINGS = {
         "AcceptanceOutcomeEnum": "kaohe.remediation.models.Outcome",
         "ValidationResultStatusEnum": "kaohe.validation.models.ResultStatus",
         "MissingValueStrategyEnum": "kaohe.validation.models.MissingStrategy",
+        "PushStatusEnum": "kaohe.levels.models.PushStatus",
     },
 }
 
@@ -195,6 +206,13 @@ if PRODUCTION:
 
 # Background work: recomputations go through this Redis (kaohe worker); empty: inline.
 KAOHE_REDIS_URL = os.environ.get("KAOHE_REDIS_URL", "")
+
+# Documents: a folder of Word templates that replace the library's defaults, and the font the
+# charts in them are drawn with (empty: the first installed font with the Chinese glyphs).
+KAOHE_DOCUMENT_TEMPLATES = os.environ.get("KAOHE_DOCUMENT_TEMPLATES", "")
+KAOHE_CJK_FONT = os.environ.get("KAOHE_CJK_FONT", "")
+# Forecasts: a county's own configuration file (empty: the 2026 library's).
+KAOHE_FORECAST_CONFIG = os.environ.get("KAOHE_FORECAST_CONFIG", "")
 
 LOGGING = {
     "version": 1,

@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from kaohe.interop.api import dhis2_urlpatterns
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    *dhis2_urlpatterns,  # /api/dataValueSets, DHIS2's path (no trailing slash)
     path("api/", include("kaohe.api_urls")),
     path("admin/", admin.site.urls),
     path("entry/", include("kaohe.entry.urls")),
@@ -21,5 +24,10 @@ urlpatterns = [
     path("plans/", include("kaohe.schemes.plan_urls")),
     path("schemes/", include("kaohe.schemes.urls")),
     path("quality/", include("kaohe.quality.urls")),
+    path("checks/", include("kaohe.checks.urls")),
+    path("forecasts/", include("kaohe.forecasts.urls")),
+    path("interop/", include("kaohe.interop.urls")),
+    path("levels/", include("kaohe.levels.urls")),
+    path("documents/", include("kaohe.documents.urls")),
     path("", include("kaohe.web.urls")),
 ]

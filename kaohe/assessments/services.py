@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,7 @@ from django.db import transaction
 from django.db.models import Case, Q, When
 
 from kaohe.audit.services import Actor, build_entry
+from kaohe.checks.reading import cross_check_inputs
 from kaohe.contracts.models import Contract, ContractStatus, ContractTarget
 from kaohe.datavalues.models import DataValue
 from kaohe.elements.models import DataElement, DataSet
@@ -27,8 +30,10 @@ from kaohe.engine.assess import (
     compile_scheme,
 )
 from kaohe.engine.combining import part_period
+from kaohe.engine.corrections import source_elements
 from kaohe.engine.periods import Period, PeriodError, PeriodType, make_period, parse_period
 from kaohe.engine.reporting import ReportCounts
+from kaohe.engine.rollup import rollup_cube, rollup_reports
 from kaohe.engine.rounding import round_half_up
 from kaohe.engine.spec import ElementSpec, ItemSpec, SchemeSpec
 from kaohe.orgunits.models import OrgUnit
@@ -102,13 +107,20 @@ def prepare_assessment(
     compiled = compile_scheme(spec, all_codes, dataset_codes, scheme.period_type)
     period = assessment_period(scheme, year)
     units = assessed_units(scheme, period, root)
-    reader = _CubeReader(units, sorted(compiled.element_codes), root)
+    codes = sorted(compiled.element_codes)
+    reader: _CubeReader | _RollupReader
+    if scheme.aggregate_from:  # figures summed from the units under each assessed one
+        reader = _RollupReader(units, codes, root, scheme.aggregate_from)
+        reports, part_reports = reader.reports(compiled, period)
+    else:
+        reader = _CubeReader(units, codes, root)
+        reports, part_reports = _read_reports(compiled, period, units, root)
     cubes: dict[int, ValueCube] = {}
     for offset in sorted(compiled.required_offsets()):
         cubes[offset] = reader.read(period.offset(offset) if offset else period)
     parts = _part_cubes(spec, period, sorted(compiled.required_offsets()), reader)
     targets = _read_targets(scheme, year, reader.unit_index)
-    reports, part_reports = _read_reports(compiled, period, units, root)
+    cross = cross_check_inputs(source_elements(compiled), units, period)
     inputs = AssessmentInputs(
         units=reader.unit_codes,
         kinds=tuple(u.kind for u in units),
@@ -117,6 +129,7 @@ def prepare_assessment(
         parts=parts,
         reports=reports,
         part_reports=part_reports,
+        cross=cross,
     )
     return PreparedAssessment(scheme, compiled, period, units, inputs)
 
@@ -138,7 +151,7 @@ def _read_reports(
 
 
 def _part_cubes(
-    spec: SchemeSpec, period: Period, offsets: list[int], reader: _CubeReader
+    spec: SchemeSpec, period: Period, offsets: list[int], reader: _CubeReader | _RollupReader
 ) -> dict[str, dict[int, ValueCube]]:
     """Each period part's figures by offset from the part's own period."""
     parts: dict[str, dict[int, ValueCube]] = {}
@@ -201,6 +214,58 @@ class _CubeReader:
                     cube.data[:, keep, :],
                 )
         return self.read(period)
+
+
+class _RollupReader:
+    """For a scheme with ``aggregate_from`` (汇总下级): each assessed unit's figures are the sums
+    of those of the units of these kinds under it (:func:`kaohe.engine.rollup.rollup_cube`),
+    read one period at a time like :class:`_CubeReader`; so are its reports (``R{}``)."""
+
+    def __init__(
+        self, units: list[OrgUnit], codes: list[str], root: OrgUnit | None, kinds: list[str]
+    ) -> None:
+        self.unit_index = {u.pk: i for i, u in enumerate(units)}
+        self.unit_codes = tuple(u.code for u in units)
+        position = {u.code: i for i, u in enumerate(units)}
+        below = OrgUnit.objects.none()
+        if units:
+            paths = reduce(operator.or_, (Q(path__startswith=u.path) for u in units))
+            below = OrgUnit.objects.filter(paths, kind__in=list(kinds))
+        self.members = [u for u in below.order_by("path") if u.code not in position]
+        # Each member counts for the nearest assessed unit above it.
+        self.area_of = np.array(
+            [
+                next(
+                    (position[c] for c in reversed(m.path.strip("/").split("/")) if c in position),
+                    -1,
+                )
+                for m in self.members
+            ],
+            dtype=np.intp,
+        )
+        self.inner = _CubeReader(self.members, codes, root)
+
+    def read(self, period: Period) -> ValueCube:
+        cube = self.inner.read(period)
+        return rollup_cube(cube, self.unit_codes, self.area_of, period.code)
+
+    def within(self, period: Period) -> ValueCube:
+        cube = self.inner.within(period)
+        return rollup_cube(cube, self.unit_codes, self.area_of, period.code)
+
+    def reports(
+        self, compiled: CompiledScheme, period: Period
+    ) -> tuple[dict[str, ReportCounts], dict[str, dict[str, ReportCounts]]]:
+        """:func:`_read_reports` of the members, summed per assessed unit."""
+        reports, part_reports = _read_reports(compiled, period, self.members, self.inner.root)
+        n = len(self.unit_codes)
+        return (
+            {code: rollup_reports(c, self.area_of, n) for code, c in reports.items()},
+            {
+                part: {code: rollup_reports(c, self.area_of, n) for code, c in counts.items()}
+                for part, counts in part_reports.items()
+            },
+        )
 
 
 def _read_cube(

@@ -68,6 +68,7 @@ from kaohe.bundles.schema_errors import (
 )
 from kaohe.bundles.scheme_checks import SCHEME_PERIOD_TYPES, SchemeChecker
 from kaohe.bundles.scheme_options import WEIGHT_TOLERANCE
+from kaohe.bundles.sources import source_records
 from kaohe.bundles.validation_rules import validation_rule_records
 from kaohe.engine.expressions import CompileContext, ExpressionError, ExprType, referenced_codes
 from kaohe.engine.spec import IndicatorSpec
@@ -325,6 +326,7 @@ def validate_bundle(sources: Sequence[SourceFile], state: ExistingState | None =
     bundle.schemes = checker.schemes()
     bundle.targets = checker.targets()
     bundle.validation_rules = validation_rule_records(checker)
+    bundle.sources = source_records(checker)
     problems.extend(checker.problems)
     if problems:
         order = {s.name: i for i, s in enumerate(sources)}

@@ -73,6 +73,7 @@ SCHEME_FIELDS = (
     "period_type",
     "total",
     "unit_kinds",
+    "aggregate_from",
     "year_from",
     "year_to",
     "veto_grade",
@@ -81,6 +82,8 @@ SCHEME_FIELDS = (
     "coefficient",
     "coefficient_name",
     "period_parts",
+    "corrections",
+    "extra_indicators",
 )
 #: Scheme fields that configure what follows from the results — appeals, weak units and money
 #: (:mod:`kaohe.bundles.outcome_options`) — rather than the scores themselves.
@@ -219,3 +222,4 @@ class Bundle:
     schemes: list[SchemeRecord] = field(default_factory=list)
     targets: list[TargetRecord] = field(default_factory=list)
     validation_rules: list[Record] = field(default_factory=list)
+    sources: list[Record] = field(default_factory=list)

@@ -29,6 +29,7 @@ SECTIONS = (
     "schemes",
     "targets",
     "validation_rules",
+    "sources",
 )
 #: The lists inside a scheme whose entries are checked (and spoiled) one by one.
 SCHEME_PARTS = (

@@ -41,6 +41,7 @@ from kaohe.engine.spec import (
 from kaohe.schemes.specs import (
     SINGLE_INDICATOR_RE,
     RuleParamsError,
+    correction_specs,
     period_part_specs,
     rule_params_from_dict,
     scheme_hash,
@@ -132,6 +133,7 @@ class SchemeChecker(Checker):
                 }
             )
         grades = self._grades(entry)
+        corrections = self._corrections(entry)
         designations, money = self._outcomes(entry)
         if (veto_grade := data.get("veto_grade")) is not None:
             if veto_grade not in codes_of(data.get("grades", [])):
@@ -142,6 +144,7 @@ class SchemeChecker(Checker):
             "period_type": data.get("period_type", PeriodType.YEARLY.value),
             "total": total,
             "unit_kinds": list(data["unit_kinds"]),
+            "aggregate_from": list(data.get("aggregate_from", [])),
             "year_from": data.get("year_from"),
             "year_to": data.get("year_to"),
             "veto_grade": veto_grade or "",
@@ -150,6 +153,8 @@ class SchemeChecker(Checker):
             "coefficient": data.get("coefficient", ""),
             "coefficient_name": data.get("coefficient_name", ""),
             "period_parts": parts,
+            "corrections": corrections,
+            "extra_indicators": list(data.get("extra_indicators", [])),
             "signatory_roles": signatories,
             "terms": list(data.get("terms", [])),
             "plan_item": data.get("plan_item", ""),
@@ -181,6 +186,8 @@ class SchemeChecker(Checker):
             coefficient=fields["coefficient"].strip() or None,
             coefficient_name=fields["coefficient_name"],
             period_parts=period_part_specs(parts),
+            corrections=correction_specs(corrections),
+            extra_indicators=tuple(fields["extra_indicators"]),
         )
         try:
             spec = with_indicators(spec, self._lookup_indicators)
@@ -200,6 +207,19 @@ class SchemeChecker(Checker):
             entry.where(),
             data.get("status"),
         )
+
+    def _corrections(self, entry: Entry) -> list[dict[str, Any]]:
+        """The elements scored on corrected figures: each known, each once."""
+        found: list[dict[str, Any]] = []
+        seen: dict[str, int] = {}
+        for index, row in enumerate(entry.data.get("corrections", [])):
+            if self.bad(entry, "corrections", index):
+                continue
+            at = ("corrections", index, "element")
+            self.once(entry, at, row["element"], seen)
+            self.known(entry, at, "element", row["element"], self.element_codes)
+            found.append({"element": row["element"], "method": row.get("method", "larger")})
+        return found
 
     def _options(
         self, entry: Entry, context: CompileContext, items: list[dict[str, Any]], total: float

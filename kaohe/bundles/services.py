@@ -35,6 +35,7 @@ from kaohe.bundles.loader import (
     load_bundle_files,
     scheme_document,
 )
+from kaohe.checks.models import Source
 from kaohe.elements.models import DataElement, DataSet, DataSetElement
 from kaohe.orgunits.models import Official, OrgUnit
 from kaohe.schemes.models import (
@@ -59,6 +60,7 @@ SECTION_NAMES = {
     "schemes": ("考核方案", "schemes"),
     "targets": ("单位目标", "unit targets"),
     "validation_rules": ("校验规则", "validation rules"),
+    "sources": ("核查来源", "cross-check sources"),
 }
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -282,6 +284,23 @@ class _Writer:
             dataset = datasets[record.dataset] if record.dataset else None
             self.upsert(ValidationRule, existing, record, "validation_rules", {"dataset": dataset})
 
+    def sources(self, records: Sequence[Record]) -> None:
+        existing = {s.code: s for s in Source.objects.all()}
+        elements = {e.code: e for e in DataElement.objects.all()}
+        for record in records:
+            counts = self.report.sections["sources"]
+            before = counts.updated + counts.created
+            source = self.upsert(Source, existing, record, "sources", {})
+            stored = tuple(sorted(source.elements.values_list("code", flat=True)))
+            wanted = tuple(sorted(record.elements))
+            if stored == wanted:
+                continue
+            source.elements.set([elements[code] for code in wanted])
+            self.log("source.elements", "source", record.code, list(stored), list(wanted))
+            if counts.updated + counts.created == before:  # only the element list changed
+                counts.unchanged -= 1
+                counts.updated += 1
+
     def officials(self, records: Sequence[Record]) -> None:
         existing = {o.code: o for o in Official.objects.select_related("unit")}
         units = {u.code: u for u in OrgUnit.objects.all()}
@@ -476,6 +495,7 @@ def do_load_bundles(paths: Sequence[str | Path], actor: Actor, dry_run: bool = F
         writer.rehash({(s.code, s.version) for s in bundle.schemes})
         writer.targets(bundle)
         writer.validation_rules(bundle.validation_rules)
+        writer.sources(bundle.sources)
         counts = {name: vars(c) for name, c in report.sections.items()}
         writer.log("bundle.load", "bundle", ", ".join(names), after={"counts": counts})
         AuditEntry.objects.bulk_create(writer.audit, batch_size=500)

@@ -96,6 +96,16 @@ _BY_UNIT_PATH: Mapping[str, tuple[str, str]] = {
     # result for follow-up needs "review" over the unit (running one: may_review the township).
     "validation.ValidationRun": ("township__path", REVIEW),
     "validation.ValidationResult": ("unit__path", REVIEW),
+    # A township's own forecast assumptions: seen with the township, set by its administrators.
+    "forecasts.TownshipAssumptions": ("township__path", ADMIN),
+    # A push upward is seen with its township and started by its administrators (a push of
+    # every unit, township empty, is the system administrators').
+    "levels.PushLog": ("township__path", ADMIN),
+    "levels.PushBatch": ("log__township__path", ADMIN),
+    # A cross-check figure is seen with the unit it is about (the village of residence) and
+    # entered by its township; a department's members enter their own source's figures through
+    # kaohe.checks.reach, which widens this for them.
+    "checks.SourceValue": ("unit__path", ADMIN),
 }
 
 # Rows that belong to no unit: anybody with a role reads them, system administrators change them.
@@ -112,6 +122,9 @@ _CONFIGURATION = frozenset(
         "schemes.Veto",
         "schemes.GradeBand",
         "validation.ValidationRule",
+        "checks.Source",
+        "interop.ExternalId",
+        "interop.CategoryComboMapping",
     }
 )
 

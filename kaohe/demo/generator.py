@@ -29,7 +29,7 @@ import numpy as np
 
 from .figures_2026 import Stories2026, generate_2026
 from .names import person_name, village_names
-from .records import DemoOfficial, DemoUnit, DemoValue
+from .records import DemoOfficial, DemoSourceValue, DemoUnit, DemoValue
 from .units import DEPARTMENTS, DIRECT_UNITS, UnitStories, generate_units
 from .years import split_years
 
@@ -76,7 +76,14 @@ MONTHLY_ELEMENTS = (
 )
 QUARTERLY_ELEMENTS = ("MEETINGS_HELD",)
 YEARLY_ELEMENTS = ("SURVEY_RESPONDENTS", "SURVEY_SATISFIED")
-CHECK_ELEMENTS = ("CHECK_BIRTHS_FOUND", "CHECK_BIRTHS_MISSED", "CHECK_BIRTHS_CONCEALED")
+CHECK_ELEMENTS = ("CHECK_BIRTHS_CONCEALED",)
+# The cross-check sources the demo fills (codes of the 2006 library's `sources:`).
+HOSPITAL_SOURCE = "HOSPITAL_BIRTHS"
+CHECK_SOURCE = "TOWNSHIP_CHECK"
+# Share of births at home (not in the hospital's feed), and the share of contraception users the
+# over-reporting village claimed that the check did not find.
+HOME_BIRTH_SHARE = 0.08
+OVER_REPORTED_SHARE = 0.08
 
 VILLAGE_ROLES = (
     ("SEC", "party_secretary"),
@@ -97,7 +104,14 @@ class Stories:
     * ``concealed``: hid one birth in ``concealed_year``; the township's spot check, which
       samples it that year, found it (veto CONCEALED);
     * ``under_reported``: left ``under_reported_missed`` births out of its reports in
-      ``under_reported_year``, by mistake; the spot check found them (points lost, no veto);
+      ``under_reported_year``, by mistake; the hospital's feed and the spot check found them
+      (scored on the corrected births, points lost, no veto);
+    * ``inconsistent``: in ``under_reported_year`` it left ``inconsistent_missing`` births out of
+      its busiest month's total but not out of that month's boys and girls, so its figures do
+      not add up (a validation rule catches it) and the hospital's feed shows the births it left
+      out;
+    * ``over_reported``: claimed more contraception users at the end of
+      ``under_reported_year`` than the spot check found (its rewards are cut in proportion);
     * ``weak``: by year, villages with poor contraception, measures, migrant management and
       late marriage (薄弱村), which grade 合格 or 不合格 at the bottom of the ranking;
     * ``weak_both``: weak in every year, and worse than the others (a case for 严管村).
@@ -114,6 +128,9 @@ class Stories:
     under_reported_missed: int
     weak_both: str
     weak: dict[int, tuple[str, ...]]
+    inconsistent: str = ""
+    inconsistent_missing: int = 0
+    over_reported: str = ""
 
     def weak_villages(self) -> tuple[str, ...]:
         """Every village weak in at least one year, in code order."""
@@ -136,6 +153,8 @@ class DemoTownship:
     planned_population: dict[int, dict[str, float]]
     # Births that really happened (reported births are fewer where a village hid some).
     true_births: dict[int, dict[str, int]]
+    # Births each village reported in each year (fewer than the true ones where it left some out).
+    reported_births: dict[int, dict[str, int]]
     spot_checks: dict[int, tuple[str, ...]]
     stories: Stories
     village_codes: tuple[str, ...]
@@ -144,6 +163,8 @@ class DemoTownship:
     # The 2026 stories (None without 2026 years) and the villages the township checked.
     stories_2026: Stories2026 | None
     checks_2026: tuple[str, ...]
+    # What other sources found: the hospital's births by village, the township's spot checks.
+    source_values: tuple[DemoSourceValue, ...] = ()
 
     def codes_of(self, kind: str) -> tuple[str, ...]:
         """The codes of the units of one kind (``direct_unit``, ``department`` …)."""
@@ -355,8 +376,9 @@ def _structure(
 def _choose_stories(
     rng: np.random.Generator, village_codes: list[str], years: tuple[int, ...]
 ) -> Stories:
-    picked = [village_codes[i] for i in rng.permutation(len(village_codes))[:6]]
-    over_plan, concealed, weak_both, weak_first, weak_last, under_reported = picked
+    picked = [village_codes[i] for i in rng.permutation(len(village_codes))[:8]]
+    over_plan, concealed, weak_both, weak_first, weak_last, under_reported = picked[:6]
+    inconsistent, over_reported = picked[6:]
     weak: dict[int, tuple[str, ...]] = {}
     for year in years:
         codes = {weak_both}
@@ -375,6 +397,9 @@ def _choose_stories(
         under_reported_missed=int(rng.integers(2, 4)),
         weak_both=weak_both,
         weak=weak,
+        inconsistent=inconsistent,
+        inconsistent_missing=2,
+        over_reported=over_reported,
     )
 
 
@@ -415,7 +440,12 @@ def generate_township(
     quotas: dict[int, dict[str, int]] = {}
     planned: dict[int, dict[str, float]] = {}
     true_births: dict[int, dict[str, int]] = {}
+    reported_births: dict[int, dict[str, int]] = {}
     spot_checks: dict[int, tuple[str, ...]] = {}
+    source_values: list[DemoSourceValue] = []
+    # The hospital's feed draws from a generator of its own, so the villages' figures stay as
+    # they were without it.
+    feed_rng = np.random.default_rng(seed + 1006)
     for year in years:
         # The plan is set at the start of the year from the population then and its expected
         # growth, so the quotas do not depend on the births they limit.
@@ -425,7 +455,7 @@ def generate_township(
         }
         caps[year], quotas[year] = allocate_quotas(planned[year])
         true_births[year] = {}
-        reported_total: dict[str, int] = {}
+        reported_total: dict[str, int] = reported_births.setdefault(year, {})
         concealed_count: dict[str, int] = {}
         for code in village_codes:
             if year != years[0]:
@@ -449,24 +479,46 @@ def generate_township(
                 births = _yearly_births(rng, expected, math.ceil(0.87 * quota), quota)
             monthly_true = rng.multinomial(births, [1 / 12] * 12)
             monthly_reported = _remove_units(rng, monthly_true, hidden)
+            sexes = monthly_reported
+            if code == stories.inconsistent and year == stories.under_reported_year:
+                # The busiest month's total leaves births out; its boys and girls do not.
+                month = int(np.argmax(monthly_true))
+                hidden = min(stories.inconsistent_missing, int(monthly_true[month]))
+                sexes = monthly_true
+                monthly_reported = monthly_true.copy()
+                monthly_reported[month] -= hidden
             true_births[year][code] = births
             reported_total[code] = births - hidden
             concealed_count[code] = concealed
             values.extend(
                 _village_year(
-                    rng, code, year, profile, states[code], monthly_true, monthly_reported
+                    rng, code, year, profile, states[code], monthly_true, monthly_reported, sexes
                 )
             )
+            source_values.extend(
+                _hospital_feed(feed_rng, code, year, monthly_true, monthly_reported, stories)
+            )
         spot_checks[year] = _spot_check(rng, village_codes, year, stories)
+        reported_users = {
+            v.unit: v.value
+            for v in values
+            if v.element == "MWRA_CONTRACEPTING" and v.period == f"{year}12"
+        }
         for code in spot_checks[year]:
-            found = true_births[year][code]
-            values.append(DemoValue("CHECK_BIRTHS_FOUND", str(year), code, found))
-            values.append(
-                DemoValue("CHECK_BIRTHS_MISSED", str(year), code, found - reported_total[code])
+            period = str(year)
+            source_values.append(
+                DemoSourceValue(CHECK_SOURCE, "BIRTHS", period, code, true_births[year][code])
             )
-            values.append(
-                DemoValue("CHECK_BIRTHS_CONCEALED", str(year), code, concealed_count[code])
+            users = reported_users.get(code, 0)
+            if code == stories.over_reported and year == stories.under_reported_year:
+                users = round(users * (1 - OVER_REPORTED_SHARE))
+            source_values.append(
+                DemoSourceValue(CHECK_SOURCE, "MWRA_CONTRACEPTING", period, code, users)
             )
+            if concealed_count[code]:
+                values.append(
+                    DemoValue("CHECK_BIRTHS_CONCEALED", period, code, concealed_count[code])
+                )
     # The maternity ward delivers most of the births the villages reported, month by month.
     monthly_births: dict[str, int] = {}
     for v in values:
@@ -491,12 +543,14 @@ def generate_township(
         quotas=quotas,
         planned_population=planned,
         true_births=true_births,
+        reported_births=reported_births,
         spot_checks=spot_checks,
         stories=stories,
         village_codes=tuple(village_codes),
         unit_stories=others.stories,
         stories_2026=later.stories,
         checks_2026=later.checked,
+        source_values=tuple(source_values),
     )
 
 
@@ -511,6 +565,32 @@ def _unused_name(used: set[str]) -> Callable[[np.random.Generator], str]:
                 return name
 
     return draw
+
+
+def _hospital_feed(
+    rng: np.random.Generator,
+    code: str,
+    year: int,
+    monthly_true: np.ndarray,
+    monthly_reported: np.ndarray,
+    stories: Stories,
+) -> list[DemoSourceValue]:
+    """The hospital's births to mothers living in the village, month by month: the true births
+    less those at home. The births a village hid by mistake were born in the hospital (so its
+    feed shows them); a concealed birth was born at home (only the spot check finds it)."""
+    home = rng.binomial(monthly_true, HOME_BIRTH_SHARE)
+    hidden = monthly_true - monthly_reported
+    story_year = year == stories.under_reported_year
+    if story_year and code in (stories.under_reported, stories.inconsistent):
+        home = np.zeros_like(home)
+    elif year == stories.concealed_year and code == stories.concealed:
+        home = np.maximum(home, hidden)
+    delivered = monthly_true - home
+    return [
+        DemoSourceValue(HOSPITAL_SOURCE, "BIRTHS", f"{year}{month + 1:02d}", code, int(count))
+        for month, count in enumerate(delivered)
+        if count > 0
+    ]
 
 
 def _spot_check(
@@ -536,10 +616,14 @@ def _village_year(
     state: _VillageState,
     monthly_true: np.ndarray,
     monthly_reported: np.ndarray,
+    sexes: np.ndarray,
 ) -> Iterable[DemoValue]:
-    """One village's monthly, quarterly and yearly figures for ``year``; updates ``state``."""
+    """One village's monthly, quarterly and yearly figures for ``year``; updates ``state``.
+
+    ``sexes`` are the births its boys and girls are reported of (the reported births, except
+    for a village whose figures do not add up)."""
     births = monthly_reported
-    boys = rng.binomial(births, BOY_SHARE)
+    boys = rng.binomial(sexes, BOY_SHARE)
     first = rng.binomial(births, profile.first_share)
     marriages = np.array(
         [rng.poisson(state.population * MARRIAGES_PER_MILLE / 12000) for _ in range(12)]
@@ -552,7 +636,7 @@ def _village_year(
         "BIRTHS": births,
         "BIRTHS_POLICY": _done(rng, births, profile.policy),
         "BIRTHS_BOYS": boys,
-        "BIRTHS_GIRLS": births - boys,
+        "BIRTHS_GIRLS": sexes - boys,
         "BIRTHS_FIRST": first,
         "BIRTHS_FIRST_LATE": _done(rng, first, profile.late_first),
         "MARRIAGES_FIRST": marriages,

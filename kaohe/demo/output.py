@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable
 
 from .generator import QUOTA_ITEM, SCHEME_CODE, DemoTownship
-from .records import DemoValue
+from .records import DemoSourceValue, DemoValue
 
 DHIS2_CSV_HEADER = (
     "dataelement",
@@ -49,6 +49,17 @@ def dhis2_csv(values: Iterable[DemoValue], stored_by: str = "demo") -> str:
     for v in values:
         when = _last_updated(v.period)
         writer.writerow([v.element, v.period, v.unit, "", "", v.value, stored_by, when, "", ""])
+    return out.getvalue()
+
+
+def source_csv(values: Iterable[DemoSourceValue]) -> str:
+    """What other sources found (hospital feed, spot checks), as the cross-check import reads
+    it: source, element, period, unit, value."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["source", "element", "period", "unit", "value"])
+    for v in values:
+        writer.writerow([v.source, v.element, v.period, v.unit, v.value])
     return out.getvalue()
 
 

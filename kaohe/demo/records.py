@@ -31,3 +31,14 @@ class DemoValue:
     period: str
     unit: str
     value: int
+
+
+@dataclass(frozen=True)
+class DemoSourceValue:
+    """One figure another source found about a unit (a hospital feed, a spot check)."""
+
+    source: str
+    element: str
+    period: str
+    unit: str
+    value: int

@@ -32,13 +32,16 @@ from kaohe.assessments.models import AssessmentRun
 from kaohe.assessments.services import do_run_assessment, find_scheme
 from kaohe.audit.services import Actor, record
 from kaohe.bundles.services import do_load_bundles
+from kaohe.checks.services import do_import_source_values
 from kaohe.datavalues.services import ImportSummary, do_import_values
 from kaohe.demo.contracts import DemoContracts, do_demo_contracts
 from kaohe.orgunits.models import OrgUnit
 from kaohe.schemes.models import Scheme, SchemeStatus
 from kaohe.schemes.versions import do_publish_scheme
+from kaohe.validation.services import do_run_validation
 
 from .figures_2026 import SCHEME_2026, Stories2026
+from .forecast_figures import forecast_values
 from .generator import (
     DEFAULT_SEED,
     DEFAULT_YEARS,
@@ -48,7 +51,7 @@ from .generator import (
     Stories,
     generate_township,
 )
-from .output import bundle_document, dhis2_csv
+from .output import bundle_document, dhis2_csv, source_csv
 from .units import DEPARTMENTS_SCHEME, DIRECT_UNITS_SCHEME, UnitStories
 
 LIBRARY = Path(__file__).resolve().parent.parent / "library"
@@ -88,6 +91,7 @@ class DemoSummary:
     caps: dict[int, int]
     quotas: dict[int, dict[str, int]]
     true_births: dict[int, dict[str, int]]
+    reported: dict[int, dict[str, int]]
     spot_checks: dict[int, tuple[str, ...]]
     stories: Stories
     unit_stories: UnitStories
@@ -100,13 +104,7 @@ class DemoSummary:
 
     def reported_births(self, code: str, year: int) -> int:
         """Births the village reported in ``year`` (fewer than the true ones where it hid some)."""
-        hidden = 0
-        s = self.stories
-        if code == s.concealed and year == s.concealed_year:
-            hidden = 1
-        if code == s.under_reported and year == s.under_reported_year:
-            hidden = s.under_reported_missed
-        return self.true_births[year][code] - hidden
+        return self.reported[year][code]
 
     def label(self, code: str) -> str:
         return f"{code} {self.village_names[code]}"
@@ -184,12 +182,13 @@ def _summary(
         departments=township.codes_of("department"),
         units=len(township.units),
         officials=len(township.officials),
-        values=len(township.values),
+        values=len(township.values) + len(forecast_values(township)),
         imported=imported.imported,
         ignored=imported.ignored,
         caps=township.caps,
         quotas=township.quotas,
         true_births=township.true_births,
+        reported=township.reported_births,
         spot_checks=township.spot_checks,
         stories=township.stories,
         unit_stories=township.unit_stories,
@@ -243,7 +242,7 @@ def do_build_demo(
         )
         do_load_bundles([*library_paths(), bundle], actor)
     published = _publish_demo_schemes(actor)
-    csv_bytes = dhis2_csv(township.values, stored_by=STORED_BY).encode("utf-8")
+    csv_bytes = dhis2_csv([*township.values, *forecast_values(township)], STORED_BY).encode()
     source = io.BytesIO(csv_bytes)
     source.name = "demo-values.csv"
     imported = do_import_values(source, actor=actor, fmt="csv", stored_by=STORED_BY)
@@ -253,6 +252,22 @@ def do_build_demo(
             + "\n"
             + _problems_text(imported.problems)
         )
+    # What the hospital and the township's spot checks found, through the cross-check import.
+    checked = do_import_source_values(
+        source_csv(township.source_values).encode("utf-8"),
+        actor=actor,
+        filename="demo-sources.csv",
+    )
+    if checked.problems:
+        raise DemoError(
+            _("演示核查数据导入失败 / the demo cross-check figures were not imported:")
+            + "\n"
+            + _problems_text(checked.problems)
+        )
+    # The township checks its villages' figures against the validation rules, year by year.
+    township_unit = OrgUnit.objects.get(code=TOWNSHIP_CODE)
+    for year in township.years:
+        do_run_validation(actor, township_unit, year)
     contracts = do_demo_contracts(
         actor,
         OrgUnit.objects.get(code=TOWNSHIP_CODE),

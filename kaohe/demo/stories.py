@@ -108,9 +108,10 @@ def story_lines(summary: DemoSummary, runs: Mapping[str, Mapping[int, Assessment
         found = summary.true_births[year][s.under_reported]
         lines.append(
             _(
-                "· {village}：{year} 年上报出生 {reported} 人，抽查实有 {found} 人，漏报 "
-                "{missed} 人（非瞒报）/ {year}: reported {reported} births, the check found "
-                "{found}: {missed} missed, not concealed"
+                "· {village}：{year} 年上报出生 {reported} 人，医院出生医学证明和镇抽查都是 "
+                "{found} 人，漏报 {missed} 人（非瞒报），按 {found} 人计分 / {year}: reported "
+                "{reported} births, the hospital and the spot check found {found}: {missed} "
+                "missed, not concealed; scored on {found}"
             ).format(
                 village=summary.label(s.under_reported),
                 year=year,
@@ -120,6 +121,29 @@ def story_lines(summary: DemoSummary, runs: Mapping[str, Mapping[int, Assessment
             )
         )
         lines.append(f"  {_outcome(results[year][s.under_reported])}")
+        if s.inconsistent:
+            missing = summary.true_births[year][s.inconsistent] - summary.reported_births(
+                s.inconsistent, year
+            )
+            lines.append(
+                _(
+                    "· {village}：{year} 年有一个月出生人数少报 {missing} 人，男婴加女婴多于出生"
+                    "人数（校验规则发现），医院出生医学证明显示少报，按更正后的数字计分 / "
+                    "{year}: one month's births left {missing} out while its boys and girls did "
+                    "not (a validation rule catches it); the hospital's figures show them and "
+                    "the village is scored on the corrected births"
+                ).format(village=summary.label(s.inconsistent), year=year, missing=missing)
+            )
+            lines.append(f"  {_outcome(results[year][s.inconsistent])}")
+        if s.over_reported:
+            lines.append(
+                _(
+                    "· {village}：{year} 年多报落实避孕措施人数，镇抽查核实数少 8%，奖励按多报"
+                    "比例核减 / {year}: claimed more contraception users than the spot check "
+                    "found; its reward is cut in proportion"
+                ).format(village=summary.label(s.over_reported), year=year)
+            )
+            lines.append(f"  {_outcome(results[year][s.over_reported])}")
     for year in summary.years:
         if year not in results:
             continue

@@ -31,6 +31,8 @@ from .compiling import (
     compile_scheme,
     scheme_fingerprint,
 )
+from .corrections import EMPTY, CrossCheckInputs, append_notes, area_columns, cross_columns
+from .expressions import source_column
 from .grading import grade_codes, ranks
 from .reporting import ReportCounts, reporting_columns
 from .result_frames import ScoredPeriod, codes_per_unit, explanations, long_items, made_columns
@@ -71,6 +73,10 @@ class AssessmentInputs:
     ``part_reports`` the same per period part code, over that part's period. ``R{}`` reads the
     assessed period (or part) only: in another period's frame (``.periodOffset``, progress
     items) it is missing.
+
+    ``cross`` holds what other sources found over the assessed period, for ``S{}`` and the
+    scheme's corrections (:mod:`kaohe.engine.corrections`); like ``R{}`` it serves the assessed
+    period only (period parts and other periods' frames read the reports as they are).
     """
 
     units: tuple[str, ...]
@@ -80,6 +86,7 @@ class AssessmentInputs:
     parts: Mapping[str, Mapping[int, ValueCube]] = field(default_factory=dict)
     reports: Mapping[str, ReportCounts] = field(default_factory=dict)
     part_reports: Mapping[str, Mapping[str, ReportCounts]] = field(default_factory=dict)
+    cross: CrossCheckInputs = EMPTY
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,10 @@ class _Columns:
             else {}
         )
         self._shifted_indicators, self._shifted_elements = _shifted_needs(compiled)
+        # Notes per corrected element (set when the assessed period's frame is built).
+        self.cross_notes: dict[str, tuple[npt.NDArray[np.str_], npt.NDArray[np.str_]]] = {}
+        # Columns that replace computed ones in the assessed period's frame (areas).
+        self.overrides: Mapping[str, FloatArray] = {}
 
     def aggregated(self, offset: int) -> dict[str, FloatArray]:
         if offset not in self._aggregated:
@@ -147,6 +158,18 @@ class _Columns:
         for code, off in refs:
             name = f"e:{code}" if off == 0 else f"e:{code}@{off}"
             columns[name] = self.aggregated(base + off).get(code, missing)
+        if self.compiled.source_refs or self.compiled.spec.corrections:
+            if base == 0:
+                cross = cross_columns(self.compiled, columns_of(columns), self.inputs.cross, self.n)
+                columns.update(cross.columns)
+                columns.update(self.overrides)
+                self.cross_notes = cross.notes
+            else:
+                # S{} reads the assessed period only, like R{}.
+                columns.update(
+                    (source_column(code, measure), missing)
+                    for code, measure in self.compiled.source_refs
+                )
         for off in sorted(self.compiled.indicator_offsets):
             shifted = self.frame(base + off, depth + 1) if depth < MAX_OFFSET_DEPTH else {}
             for ci in self.compiled.indicators:
@@ -169,6 +192,15 @@ class _Columns:
                 values = np.where(np.isnan(override), values, override)
             columns[f"t:{item.code}"] = values
         return columns
+
+
+def columns_of(columns: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+    """The aggregated reports of the frame (``e:CODE`` → ``CODE``), before any correction."""
+    return {
+        name[2:]: values
+        for name, values in columns.items()
+        if name.startswith("e:") and "@" not in name
+    }
 
 
 def _shifted_needs(
@@ -330,6 +362,9 @@ def assess(
         flag_marks.append((f"veto_undetermined:{code}", np.isnan(values)))
 
     item_texts, total_texts = explanations(compiled, scored, total, n)
+    item_texts = append_notes(
+        compiled, frames.cross_notes, item_texts, n, [period.part for period in scored]
+    )
     unit_frame = pl.DataFrame(
         {
             "unit": pl.Series(inputs.units, dtype=pl.String),
@@ -391,7 +426,11 @@ def area_indicators(compiled: CompiledScheme, inputs: AssessmentInputs) -> dict[
     # Reporting rates of the area, like other rates, from the summed counts.
     reports = {code: counts.total() for code, counts in inputs.reports.items()}
     area = AssessmentInputs(units=(_AREA,), kinds=(_AREA,), cubes=summed, reports=reports)
-    columns = _Columns(compiled, area).frame(0)
+    frames = _Columns(compiled, area)
+    if compiled.source_refs or compiled.spec.corrections:
+        reported = _Columns(compiled, inputs).aggregated(0)
+        frames.overrides = area_columns(compiled, reported, inputs.cross, len(inputs.units))
+    columns = frames.frame(0)
     result: dict[str, float | None] = {}
     for indicator in compiled.spec.indicators:
         value = float(columns[f"n:{indicator.code}"][0])
@@ -406,10 +445,11 @@ def _inputs_hash(
 
     With period parts, each part's figures count too (moving a birth from one quarter to
     another changes a score but not the year's figures). Reporting figures (``r:`` columns)
-    count only for a scheme that reads them, so other schemes' hashes stay as they were.
+    and cross-checks (``s:`` columns, corrected ``e:`` columns) count only for a scheme that
+    reads them, so other schemes' hashes stay as they were.
     """
     digest = hashlib.sha256()
-    named = {c: columns[c] for c in columns if c.startswith(("e:", "t:", "r:"))}
+    named = {c: columns[c] for c in columns if c.startswith(("e:", "t:", "r:", "s:"))}
     for period in scored:
         if period.part:
             named.update(

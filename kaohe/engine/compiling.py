@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .combining import period_part_problems, track_problems
+from .crosscheck import CorrectionMethod
 from .expressions import (
     CompileContext,
     CompiledExpression,
@@ -69,6 +70,8 @@ class CompiledScheme:
     coefficient: CompiledExpression | None = None
     # (data set code, metric) pairs read by R{DATASET.METRIC} in any expression.
     dataset_refs: frozenset[tuple[str, str]] = frozenset()
+    # (element code, measure) pairs read by S{ELEMENT.MEASURE} in any expression.
+    source_refs: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def element_codes(self) -> frozenset[str]:
@@ -187,11 +190,24 @@ def _compile(
     element_refs: set[tuple[str, int]] = set()
     indicator_offsets: set[int] = set()
     dataset_refs: set[tuple[str, str]] = set()
+    source_refs: set[tuple[str, str]] = set()
     extra = [coefficient] if coefficient is not None else []
     for compiled in _all_expressions(list(indicators.values()), items, vetoes) + extra:
         element_refs |= compiled.references.elements
         dataset_refs |= compiled.references.datasets
+        source_refs |= compiled.references.sources
         indicator_offsets |= {off for _, off in compiled.references.indicators if off != 0}
+    # The cross-checked elements' reports are read like any other figure.
+    element_refs |= {(code, 0) for code, _ in source_refs}
+    for correction in scheme.corrections:
+        if correction.element in element_codes:
+            element_refs.add((correction.element, 0))
+        else:
+            problems.append(f"correction {correction.element}: unknown data element")
+        if correction.method not in {m.value for m in CorrectionMethod}:
+            problems.append(f"correction {correction.element}: unknown method {correction.method}")
+    if problems:
+        raise SchemeError(problems)
     ordered = [indicators[c] for c in order]
     return CompiledScheme(
         spec=scheme,
@@ -203,6 +219,7 @@ def _compile(
         indicator_levels=_indicator_levels(ordered),
         coefficient=coefficient,
         dataset_refs=frozenset(dataset_refs),
+        source_refs=frozenset(source_refs),
     )
 
 

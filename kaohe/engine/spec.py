@@ -309,12 +309,25 @@ class PeriodPartSpec:
 
 
 @dataclass(frozen=True)
+class CorrectionSpec:
+    """Score ``element`` on its figure corrected by other sources (核查更正) instead of the
+    report: ``method`` is ``larger`` (the larger of report and every source) or ``check`` (the
+    spot check where one exists, else the larger of report and feeds); see
+    :mod:`kaohe.engine.crosscheck`. Applies to the assessed period's figures."""
+
+    element: str
+    method: str = "larger"
+
+
+@dataclass(frozen=True)
 class SchemeSpec:
     """An assessment scheme (考核方案) for one kind of unit or several.
 
     ``tracks`` (分线), ``coefficient`` (an expression multiplying the combined total, e.g. a
     difficulty or population coefficient named ``coefficient_name``) and ``period_parts``
     (分期) change how the total is made; without them it is the sum of the items' scores.
+    ``corrections`` name the elements scored on figures corrected by cross-checks;
+    ``extra_indicators`` are computed and kept with the results though no item reads them.
     """
 
     code: str
@@ -332,3 +345,5 @@ class SchemeSpec:
     coefficient: str | None = None
     coefficient_name: str = ""
     period_parts: tuple[PeriodPartSpec, ...] = ()
+    corrections: tuple[CorrectionSpec, ...] = ()
+    extra_indicators: tuple[str, ...] = ()

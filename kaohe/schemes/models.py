@@ -134,6 +134,15 @@ class Scheme(models.Model):
         verbose_name=_("考核单位类型"),
         default=list,
     )
+    aggregate_from = models.JSONField(
+        verbose_name=_("汇总下级单位类型"),
+        default=list,
+        blank=True,
+        help_text=_(
+            '如 ["village"]：被考核单位的数字取其下属这些类型单位的合计（县考核乡镇时用各村合计），'
+            "指标由合计的分子、分母重新计算；为空时用单位自己的数字"
+        ),
+    )
     veto_grade = models.CharField(
         verbose_name=_("否决后等次"),
         max_length=50,
@@ -169,6 +178,21 @@ class Scheme(models.Model):
         help_text=_(
             "按期考核合成年度得分：[{code, name, period_type, index, weight}]（如三个季度 4:3:3）"
         ),
+    )
+    corrections = models.JSONField(
+        verbose_name=_("核查更正"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "按核查更正后的数字计分的数据元素：[{element, method}]，method 为 larger"
+            "（村报与各来源取较大者）或 check（有抽查的取抽查数）；空表示按村报数计分"
+        ),
+    )
+    extra_indicators = models.JSONField(
+        verbose_name=_("另存指标"),
+        default=list,
+        blank=True,
+        help_text=_("没有考核项目引用、但要随结果计算和保存的指标（如奖惩核减用的虚报比例）"),
     )
     signatory_roles = models.JSONField(
         verbose_name=_("签订人身份"),

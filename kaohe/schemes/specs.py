@@ -30,6 +30,7 @@ from kaohe.engine.spec import (
     AggregationType,
     BandRule,
     BonusRule,
+    CorrectionSpec,
     Direction,
     ElementSpec,
     GradeSpec,
@@ -292,6 +293,7 @@ def spec_expressions(spec: SchemeSpec) -> list[str]:
     texts.extend(veto.condition for veto in spec.vetoes)
     if spec.coefficient:
         texts.append(spec.coefficient)
+    texts.extend(f"N{{{code}}}" for code in spec.extra_indicators)
     return texts
 
 
@@ -386,6 +388,8 @@ def scheme_spec(scheme: Scheme) -> SchemeSpec:
         coefficient=scheme.coefficient.strip() or None,
         coefficient_name=scheme.coefficient_name,
         period_parts=period_part_specs(scheme.period_parts or []),
+        corrections=correction_specs(scheme.corrections or []),
+        extra_indicators=tuple(scheme.extra_indicators or []),
     )
     return with_indicators(spec, _lookup_indicators)
 
@@ -415,6 +419,14 @@ def period_part_specs(rows: Iterable[Mapping[str, Any]]) -> tuple[PeriodPartSpec
             index=int(row["index"]),
             weight=float(row["weight"]),
         )
+        for row in rows
+    )
+
+
+def correction_specs(rows: Iterable[Mapping[str, Any]]) -> tuple[CorrectionSpec, ...]:
+    """The engine's corrections from the stored JSON rows (method ``larger`` by default)."""
+    return tuple(
+        CorrectionSpec(element=str(row["element"]), method=str(row.get("method", "larger")))
         for row in rows
     )
 
@@ -450,7 +462,16 @@ def _wants_float(hint: Any) -> bool:
 # their default, so every scheme that does not use them keeps the hash it was stored with.
 _LATER_FIELDS: dict[type, frozenset[str]] = {
     ItemSpec: frozenset({"track"}),
-    SchemeSpec: frozenset({"tracks", "coefficient", "coefficient_name", "period_parts"}),
+    SchemeSpec: frozenset(
+        {
+            "tracks",
+            "coefficient",
+            "coefficient_name",
+            "period_parts",
+            "corrections",
+            "extra_indicators",
+        }
+    ),
 }
 
 

@@ -511,12 +511,20 @@ def do_submit(actor: Actor, dataset: DataSet, unit: OrgUnit, period: Period | st
         before = {"status": submission.status}
         now = timezone.now()
         submission.status = Status.SUBMITTED
+        first = submission.submitted_at is None
         submission.submitted_at = submission.submitted_at or now
         submission.last_submitted_at = now
         submission.submitted_by = actor.name[:150]
         submission.save()
         _log(actor, submission, EventAction.SUBMIT, before)
         _check(actor, may_change, submission.unit, refusal)
+        if first:
+            # A report received (on time or late) is a figure too (R{…}): only its first
+            # submission counts, so only then do the drafts reading it follow.
+            # (Imported here: the assessments read completeness, which reads this module.)
+            from kaohe.assessments.recompute import schedule_recompute
+
+            schedule_recompute([submission.unit], [parse_period(row.code)])
     return submission
 
 

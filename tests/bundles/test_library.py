@@ -43,11 +43,12 @@ VILLAGE_MONTHLY = [
     "MEASURES_DUE", "MEASURES_DONE", "MIGRANT_WOMEN", "MIGRANT_CERT", "MIGRANT_FILED",
     "MIGRANT_VERIFIED", "REWARD_DUE", "REWARD_PAID",
 ]  # fmt: skip
-CHECK = ["CHECK_BIRTHS_FOUND", "CHECK_BIRTHS_MISSED", "CHECK_BIRTHS_CONCEALED"]
+CHECK = ["CHECK_BIRTHS_CONCEALED"]
 INDICATORS = {
     "BIRTH_RATE", "PLANNED_RATE", "SEX_RATIO", "CONTRACEPTIVE_RATE", "MEASURES_RATE",
     "ACCURACY_RATE", "MIGRANT_CERT_RATE", "MIGRANT_FILE_RATE", "MIGRANT_VERIFY_RATE",
     "LATE_MARRIAGE_RATE", "LATE_BIRTH_RATE", "REWARD_PAID_RATE", "SATISFACTION_RATE",
+    "OVER_REPORT_RATIO",
 }  # fmt: skip
 CONTROL_ERA = {
     "PLANNED_RATE", "CONTRACEPTIVE_RATE", "MEASURES_RATE", "LATE_MARRIAGE_RATE", "LATE_BIRTH_RATE",
@@ -87,7 +88,7 @@ def test_library_is_split_into_the_documented_files() -> None:
 def test_library_validates_without_a_database() -> None:
     bundle = load_bundle_files(VILLAGE_FILES)
 
-    assert (len(bundle.elements), len(bundle.datasets), len(bundle.indicators)) == (25, 4, 13)
+    assert (len(bundle.elements), len(bundle.datasets), len(bundle.indicators)) == (23, 4, 14)
     assert [s.code for s in bundle.schemes] == ["VILLAGE_2006"]
     assert bundle.units == bundle.officials == bundle.targets == []
 
@@ -138,8 +139,9 @@ def test_library_indicators_carry_the_years_they_are_valid_for() -> None:
     assert indicators["BIRTH_RATE"]["factor"] == 1000
     assert "periodOffset(-1)" in indicators["BIRTH_RATE"]["denominator"]
     assert indicators["ACCURACY_RATE"]["numerator"].replace(" ", "") == (
-        "#{CHECK_BIRTHS_FOUND}-#{CHECK_BIRTHS_MISSED}"
+        "S{BIRTHS.FOUND}-S{BIRTHS.UNDER_REPORTED}"
     )
+    assert indicators["OVER_REPORT_RATIO"]["numerator"] == "S{MWRA_CONTRACEPTING.OVER_REPORTED}"
 
 
 def test_library_scheme_weights_add_up_to_100_with_one_bonus_item() -> None:
@@ -213,14 +215,17 @@ def test_library_scheme_items_take_decimals_and_unit_from_their_indicator() -> N
 def test_library_loads_into_an_empty_database() -> None:
     report = load(*VILLAGE_FILES)
 
-    assert DataElement.objects.count() == 25
+    assert DataElement.objects.count() == 23
     assert DataSet.objects.count() == 4
-    assert Indicator.objects.count() == 13
+    assert Indicator.objects.count() == 14
     scheme = Scheme.objects.get(code="VILLAGE_2006", version=1)
     assert (scheme.items.count(), scheme.vetoes.count(), scheme.grades.count()) == (15, 2, 5)
     assert scheme.content_hash == scheme_hash(scheme_spec(scheme))
-    assert (report.sections["elements"].created, report.sections["schemes"].created) == (25, 1)
-    assert AuditEntry.objects.filter(action="dataelement.create").count() == 25
+    assert (report.sections["elements"].created, report.sections["schemes"].created) == (23, 1)
+    assert AuditEntry.objects.filter(action="dataelement.create").count() == 23
+    assert report.sections["sources"].created == 5
+    assert scheme.corrections == [{"element": "BIRTHS", "method": "larger"}]
+    assert scheme.extra_indicators == ["OVER_REPORT_RATIO"]
     assert AuditEntry.objects.filter(action="scheme.create", object_key="VILLAGE_2006 v1").exists()
 
 
@@ -235,7 +240,7 @@ def test_loading_the_library_again_reports_everything_unchanged() -> None:
     for name in ("elements", "datasets", "indicators", "schemes"):
         counts = report.sections[name]
         assert counts.created == counts.updated == 0, name
-    assert report.sections["elements"].unchanged == 25
+    assert report.sections["elements"].unchanged == 23
     assert report.sections["schemes"].unchanged == 1
     after = row_counts()
     assert after.pop("AuditEntry") == before.pop("AuditEntry") + 1  # the load itself
@@ -255,7 +260,7 @@ def test_a_dry_run_of_the_library_writes_nothing() -> None:
 
     report = load(*VILLAGE_FILES, dry_run=True)
 
-    assert report.dry_run and report.sections["indicators"].created == 13
+    assert report.dry_run and report.sections["indicators"].created == 14
     assert row_counts() == before
 
 
@@ -267,7 +272,7 @@ def test_load_command_prints_a_bilingual_summary() -> None:
 
     text = out.getvalue()
     assert (
-        "数据元素：新增 25，修改 0，未变 0 / data elements: 25 created, 0 updated, 0 unchanged"
+        "数据元素：新增 23，修改 0，未变 0 / data elements: 23 created, 0 updated, 0 unchanged"
         in text
     )
     assert "考核方案：新增 1" in text and "schemes: 1 created" in text
@@ -326,7 +331,7 @@ def test_scheme_spec_of_the_loaded_library_matches_the_yaml() -> None:
     ]
     assert spec.veto_grade == source["veto_grade"]
     used = {i.actual[2:-1] for i in spec.items if i.actual.startswith("N{")}
-    assert {i.code for i in spec.indicators} == used
+    assert {i.code for i in spec.indicators} == used | set(source["extra_indicators"])
     birth_rate = next(i for i in spec.indicators if i.code == "BIRTH_RATE")
     assert (birth_rate.numerator, birth_rate.factor, birth_rate.unit) == ("#{BIRTHS}", 1000.0, "‰")
 
@@ -362,12 +367,12 @@ def test_scheme_spec_includes_indicators_reached_through_other_indicators(write)
 def test_element_specs_read_the_stored_elements() -> None:
     load(*VILLAGE_FILES)
 
-    specs = element_specs(["POPULATION", "MEETINGS_HELD", "CHECK_BIRTHS_MISSED", "NOT_THERE"])
+    specs = element_specs(["POPULATION", "MEETINGS_HELD", "CHECK_BIRTHS_CONCEALED", "NOT_THERE"])
 
-    assert set(specs) == {"POPULATION", "MEETINGS_HELD", "CHECK_BIRTHS_MISSED"}
+    assert set(specs) == {"POPULATION", "MEETINGS_HELD", "CHECK_BIRTHS_CONCEALED"}
     assert specs["POPULATION"].aggregation is AggregationType.LAST
     assert specs["MEETINGS_HELD"].value_type is ValueType.YES_NO
-    assert specs["CHECK_BIRTHS_MISSED"].zero_is_significant is False
+    assert specs["CHECK_BIRTHS_CONCEALED"].zero_is_significant is False
 
 
 @pytest.mark.django_db
@@ -455,5 +460,6 @@ def test_minimal_fixture_loads_every_section() -> None:
         "schemes": 1,
         "targets": 2,
         "validation_rules": 1,
+        "sources": 0,
     }
     assert not AssessmentRun.objects.exists()

@@ -281,6 +281,8 @@ def bundle_entry(scheme: Scheme) -> dict[str, Any]:
         "constants": {c.code: c.value for c in scheme.constants.all()},
         "tracks": scheme.tracks,
         "period_parts": scheme.period_parts,
+        "corrections": scheme.corrections,
+        "extra_indicators": scheme.extra_indicators,
         "signatory_roles": scheme.signatory_roles,
         "terms": scheme.terms,
     }

@@ -63,7 +63,7 @@ def outcome(django_db_setup: None, django_db_blocker: Any) -> Outcome:
             },
             unit_sums=by_unit,
             ledger_total={
-                row["run_id"]: row["total"]
+                row["run_id"]: Decimal(row["total"]).quantize(Decimal("0.01")) + 0
                 for row in LedgerEntry.objects.values("run_id").annotate(total=Sum("amount"))
             },
             reversals=[

@@ -9,7 +9,8 @@ from collections import defaultdict
 import pytest
 
 from kaohe.demo.generator import (
-    CHECK_ELEMENTS,
+    CHECK_SOURCE,
+    HOSPITAL_SOURCE,
     MONTHLY_ELEMENTS,
     QUARTERLY_ELEMENTS,
     YEARLY_ELEMENTS,
@@ -135,7 +136,13 @@ def test_figures_are_internally_consistent(township: DemoTownship) -> None:
         for year in township.years_2006:
             for p in months(year):
                 births = v("BIRTHS", p, code)
-                assert v("BIRTHS_BOYS", p, code) + v("BIRTHS_GIRLS", p, code) == births
+                sexes = v("BIRTHS_BOYS", p, code) + v("BIRTHS_GIRLS", p, code)
+                if code == township.stories.inconsistent and sexes != births:
+                    # The story: one month's total left births out, its boys and girls did not.
+                    assert year == township.stories.under_reported_year
+                    assert sexes - births == township.stories.inconsistent_missing
+                else:
+                    assert sexes == births
                 assert v("BIRTHS_POLICY", p, code) <= births
                 assert v("BIRTHS_FIRST", p, code) <= births
                 assert v("BIRTHS_FIRST_LATE", p, code) <= v("BIRTHS_FIRST", p, code)
@@ -204,25 +211,77 @@ def test_the_over_plan_village_exceeds_its_quota_only_in_its_year(township: Demo
 def test_the_spot_check_finds_the_hidden_births(township: DemoTownship) -> None:
     s = township.stories
     values = township.value_map()
+    found = {(v.source, v.element, v.period, v.unit): v.value for v in township.source_values}
     for year in township.years_2006:
         checked = township.spot_checks[year]
         assert len(checked) == 8
         for code in township.village_codes:
-            keys = [(e, str(year), code) for e in CHECK_ELEMENTS]
+            key = (CHECK_SOURCE, "BIRTHS", str(year), code)
             if code not in checked:
-                assert not any(k in values for k in keys)
+                assert key not in found
                 continue
-            found, missed, concealed = (values[k] for k in keys)
-            reported = yearly_sum(values, "BIRTHS", code, year)
-            assert found == township.true_births[year][code]
-            assert missed == found - reported
-            assert concealed <= missed
+            assert found[key] == township.true_births[year][code]
+            concealed = values.get(("CHECK_BIRTHS_CONCEALED", str(year), code), 0)
+            assert concealed <= found[key] - yearly_sum(values, "BIRTHS", code, year)
     assert s.concealed in township.spot_checks[s.concealed_year]
     assert values[("CHECK_BIRTHS_CONCEALED", str(s.concealed_year), s.concealed)] == 1
     assert s.under_reported in township.spot_checks[s.under_reported_year]
-    under = ("CHECK_BIRTHS", str(s.under_reported_year), s.under_reported)
-    assert values[(f"{under[0]}_MISSED", under[1], under[2])] == s.under_reported_missed
-    assert values[(f"{under[0]}_CONCEALED", under[1], under[2])] == 0
+    year = s.under_reported_year
+    reported = yearly_sum(values, "BIRTHS", s.under_reported, year)
+    assert found[(CHECK_SOURCE, "BIRTHS", str(year), s.under_reported)] - reported == (
+        s.under_reported_missed
+    )
+    assert ("CHECK_BIRTHS_CONCEALED", str(year), s.under_reported) not in values
+
+
+def hospital_births(township: DemoTownship, code: str, year: int) -> int:
+    return sum(
+        v.value
+        for v in township.source_values
+        if v.source == HOSPITAL_SOURCE and v.unit == code and v.period.startswith(str(year))
+    )
+
+
+def test_the_hospital_feed_shows_the_births_left_out_but_not_the_concealed_one(
+    township: DemoTownship,
+) -> None:
+    s = township.stories
+    values = township.value_map()
+    year = s.under_reported_year
+    for code in (s.under_reported, s.inconsistent):
+        reported = yearly_sum(values, "BIRTHS", code, year)
+        assert hospital_births(township, code, year) == township.true_births[year][code]
+        assert township.true_births[year][code] > reported
+    # The concealed birth was at home: the hospital's feed does not exceed the report.
+    concealed = s.concealed
+    assert hospital_births(township, concealed, s.concealed_year) <= yearly_sum(
+        values, "BIRTHS", concealed, s.concealed_year
+    )
+    # The hospital never counts more births than happened.
+    for year in township.years_2006:
+        for code in township.village_codes:
+            assert hospital_births(township, code, year) <= township.true_births[year][code]
+
+
+def test_the_over_reporting_village_claimed_more_users_than_the_check_found(
+    township: DemoTownship,
+) -> None:
+    s = township.stories
+    year = s.under_reported_year
+    values = township.value_map()
+    claimed = values[("MWRA_CONTRACEPTING", f"{year}12", s.over_reported)]
+    checked = {
+        v.unit: v.value
+        for v in township.source_values
+        if v.source == CHECK_SOURCE and v.element == "MWRA_CONTRACEPTING" and v.period == str(year)
+    }
+    assert s.over_reported in checked
+    assert checked[s.over_reported] < claimed
+    assert all(
+        checked[c] == values[("MWRA_CONTRACEPTING", f"{year}12", c)]
+        for c in checked
+        if c != s.over_reported
+    )
 
 
 def test_the_story_villages_are_distinct_and_one_is_weak_every_year(

@@ -21,8 +21,9 @@ BASELINES = {
     "unit explanation": 7,
     "review queue": 9,  # +1: whether the user reviews anything picks the default filter
     # Two runs, each unit's results and items once per run (9); the rest is the money
-    # provider of kaohe.rewards (the ledger's amounts of both runs).
-    "compare": 27,
+    # provider of kaohe.rewards (the ledger's amounts of both runs); +2: the over-reporting
+    # ratio each run keeps for the verification haircut (OVER_REPORT_RATIO), read per run.
+    "compare": 29,
     # The scheme compiled (its parts), the figures the run read, their data sets and
     # submissions, and the names of the reports listed: the same for 1 or 1,000 villages.
     "publish form": 20,

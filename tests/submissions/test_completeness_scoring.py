@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -135,3 +136,29 @@ schemes:
     assert '未知的数据集代码 "MONTHLX"' in text and 'did you mean "MONTHLY"?' in text
     assert 'unsupported reporting rate metric ("ON_TIME_RATE")' in text
     assert "第1行第11列" in text  # the metric, right after "R{MONTHLY."
+
+
+def test_a_first_submission_recomputes_the_draft_that_reads_reporting_rates(
+    town: Township, django_capture_on_commit_callbacks: Any
+) -> None:
+    from kaohe.assessments.models import RunStatus
+    from kaohe.submissions.services import do_submit
+
+    before = run_of(town)
+    submission = Submission.objects.select_related("dataset", "unit", "period").get(
+        unit=town.units["VC"], period__code="202503", dataset__code="MONTHLY"
+    )
+    assert submission.submitted_at is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        do_submit(CONSOLE, submission.dataset, submission.unit, submission.period)
+
+    latest = (
+        AssessmentRun.objects.filter(scheme=before.scheme, year=YEAR, status=RunStatus.DRAFT)
+        .order_by("-pk")
+        .first()
+    )
+    assert latest is not None and latest.pk != before.pk
+    assert latest.inputs_hash != before.inputs_hash
+    complete = latest.unit_results.get(unit__code="VC").items.get(item_code="COMPLETE")
+    assert complete.actual == pytest.approx(100.0)  # 3 of 3 received now, was 2 of 3

@@ -9,7 +9,9 @@ Django.
 
 Operands: ``#{ELEMENT}``, ``N{INDICATOR}``, ``C{CONSTANT}``, ``T{ITEM}`` (the unit's target),
 ``R{DATASET.METRIC}`` (``REPORTING_RATE``, ``REPORTING_RATE_ON_TIME``, ``ACTUAL_REPORTS``,
-``ACTUAL_REPORTS_ON_TIME``, ``EXPECTED_REPORTS``); ``#{}`` and ``N{}`` take
+``ACTUAL_REPORTS_ON_TIME``, ``EXPECTED_REPORTS``), ``S{ELEMENT.MEASURE}`` (the element
+cross-checked against other sources: ``REPORTED``, ``FOUND``, ``CHECKED``, ``CORRECTED``,
+``UNDER_REPORTED``, ``OVER_REPORTED``, ``ACCURACY``); ``#{}`` and ``N{}`` take
 ``.periodOffset(n)``. Literals: numbers, ``true``, ``false``. Functions: ``if``, ``greatest``,
 ``least``, ``isNull``, ``isNotNull``, ``firstNonNull``, ``abs``, ``round``.
 Operators, tightest first: ``^`` (right-associative); unary ``- + !`` (``not``);
@@ -18,7 +20,7 @@ Operators, tightest first: ``^`` (right-associative); unary ``- + !`` (``not``);
 of missing values, division by zero and three-valued logic.
 """
 
-from .compiler import column_name, compile_expression, reporting_rate_column
+from .compiler import column_name, compile_expression, reporting_rate_column, source_column
 from .errors import ExpressionError
 from .model import CompileContext, CompiledExpression, ExprType
 from .nodes import (
@@ -31,10 +33,11 @@ from .nodes import (
     Node,
     Number,
     ReportingRateRef,
+    SourceRef,
     TargetRef,
     Unary,
 )
-from .parser import REPORTING_RATE_METRICS, parse
+from .parser import REPORTING_RATE_METRICS, SOURCE_MEASURES, parse
 from .references import References, collect_references, referenced_codes
 
 __all__ = [
@@ -53,6 +56,8 @@ __all__ = [
     "Number",
     "References",
     "ReportingRateRef",
+    "SOURCE_MEASURES",
+    "SourceRef",
     "TargetRef",
     "Unary",
     "collect_references",
@@ -61,4 +66,5 @@ __all__ = [
     "parse",
     "referenced_codes",
     "reporting_rate_column",
+    "source_column",
 ]

@@ -60,6 +60,7 @@ from .nodes import (
     Node,
     Number,
     ReportingRateRef,
+    SourceRef,
     TargetRef,
     Unary,
     start,
@@ -99,6 +100,11 @@ def column_name(kind: str, code: str, offset: int = 0) -> str:
     if kind == "t":
         raise ValueError("a target column has no period offset")
     return f"{kind}:{code}@{offset}"
+
+
+def source_column(element: str, measure: str) -> str:
+    """The frame column of ``S{ELEMENT.MEASURE}``: ``s:ELEMENT:MEASURE``."""
+    return f"s:{element}:{measure}"
 
 
 def reporting_rate_column(dataset: str, metric: str) -> str:
@@ -313,6 +319,9 @@ class _Compiler:
         if isinstance(node, ReportingRateRef):
             self.known(node, node.dataset, "dataset")
             return self.column(reporting_rate_column(node.dataset, node.metric))
+        if isinstance(node, SourceRef):
+            self.known(node, node.element, "element")
+            return self.column(source_column(node.element, node.measure))
         if isinstance(node, Unary):
             return self.unary(node)
         if isinstance(node, Binary):

@@ -85,6 +85,16 @@ class ReportingRateRef(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class SourceRef(Node):
+    """``S{ELEMENT.MEASURE}``: an element's figure as cross-checked against other sources over
+    the assessed period (:mod:`kaohe.engine.crosscheck`): ``REPORTED``, ``FOUND``, ``CHECKED``,
+    ``CORRECTED``, ``UNDER_REPORTED``, ``OVER_REPORTED`` or ``ACCURACY``."""
+
+    element: str
+    measure: str
+
+
+@dataclass(frozen=True, slots=True)
 class Unary(Node):
     """``-x``, ``+x`` or ``!x``; ``op`` is one of ``"-"``, ``"+"``, ``"!"``."""
 
@@ -114,7 +124,7 @@ class Call(Node):
     args: tuple[Node, ...]
 
 
-Operand = ElementRef | IndicatorRef | ConstantRef | TargetRef | ReportingRateRef
+Operand = ElementRef | IndicatorRef | ConstantRef | TargetRef | ReportingRateRef | SourceRef
 
 
 def children(node: Node) -> tuple[Node, ...]:

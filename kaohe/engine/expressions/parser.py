@@ -38,6 +38,7 @@ from .nodes import (
     Node,
     Number,
     ReportingRateRef,
+    SourceRef,
     TargetRef,
     Unary,
     start,
@@ -51,6 +52,19 @@ REPORTING_RATE_METRICS: tuple[str, ...] = (
     "ACTUAL_REPORTS",
     "ACTUAL_REPORTS_ON_TIME",
     "EXPECTED_REPORTS",
+)
+
+# What S{ELEMENT.MEASURE} reads of an element cross-checked against other sources
+# (kaohe.engine.crosscheck): the report, the largest figure any source found, the checks' figure,
+# the larger of report and sources, the shortfall and the excess, and statistical accuracy (%).
+SOURCE_MEASURES: tuple[str, ...] = (
+    "REPORTED",
+    "FOUND",
+    "CHECKED",
+    "CORRECTED",
+    "UNDER_REPORTED",
+    "OVER_REPORTED",
+    "ACCURACY",
 )
 
 _OPERAND_RE = re.compile(r"(#|[A-Z]+)\{([^{}\n]*)\}")
@@ -235,13 +249,31 @@ class _Builder:
                     "unsupported_operand",
                 )
             return ReportingRateRef(line=line, column=column, dataset=dataset, metric=metric)
+        if prefix == "S":
+            element, dot, measure = body.partition(".")
+            self.code(element, line, body_column, token)
+            measure_column = body_column + len(element) + 1
+            if not dot or measure not in SOURCE_MEASURES:
+                found_zh = f'"{measure}"' if dot else "缺少口径"
+                found_en = f'"{measure}"' if dot else "none given"
+                hint_zh, hint_en = suggestion(measure, SOURCE_MEASURES) if dot else ("", "")
+                raise self.error(
+                    line,
+                    measure_column if dot else body_column + len(element),
+                    f"不支持的核查口径（{found_zh}）{hint_zh}；可用："
+                    f"{'、'.join(SOURCE_MEASURES)}，如 S{{{element}.UNDER_REPORTED}}",
+                    f"unsupported cross-check measure ({found_en}){hint_en}; use one of "
+                    f"{', '.join(SOURCE_MEASURES)}, as in S{{{element}.UNDER_REPORTED}}",
+                    "unsupported_operand",
+                )
+            return SourceRef(line=line, column=column, element=element, measure=measure)
         raise self.error(
             line,
             column,
             f'不支持的操作数类型 "{prefix}{{…}}"；可用：#{{数据元素}}、N{{指标}}、C{{常量}}、'
-            "T{考核项目}、R{数据集.REPORTING_RATE}",
+            "T{考核项目}、R{数据集.REPORTING_RATE}、S{数据元素.UNDER_REPORTED}",
             f'unsupported operand type "{prefix}{{…}}"; use #{{element}}, N{{indicator}}, '
-            "C{constant}, T{item} or R{dataset.REPORTING_RATE}",
+            "C{constant}, T{item}, R{dataset.REPORTING_RATE} or S{element.UNDER_REPORTED}",
             "unsupported_operand",
         )
 

@@ -10,6 +10,7 @@ from .nodes import (
     IndicatorRef,
     Node,
     ReportingRateRef,
+    SourceRef,
     TargetRef,
     children,
 )
@@ -30,6 +31,8 @@ class References:
     constants: frozenset[str] = frozenset()
     items: frozenset[str] = frozenset()
     datasets: frozenset[tuple[str, str]] = frozenset()
+    # (element code, measure) pairs read by S{ELEMENT.MEASURE}.
+    sources: frozenset[tuple[str, str]] = frozenset()
 
     def __or__(self, other: References) -> References:
         return References(
@@ -38,6 +41,7 @@ class References:
             constants=self.constants | other.constants,
             items=self.items | other.items,
             datasets=self.datasets | other.datasets,
+            sources=self.sources | other.sources,
         )
 
 
@@ -48,6 +52,7 @@ def collect_references(node: Node) -> References:
     constants: set[str] = set()
     items: set[str] = set()
     datasets: set[tuple[str, str]] = set()
+    sources: set[tuple[str, str]] = set()
     # An explicit stack rather than recursion: a long chain like a+b+…+z is a deep tree.
     stack = [node]
     while stack:
@@ -63,6 +68,8 @@ def collect_references(node: Node) -> References:
             items.add(current.item)
         elif isinstance(current, ReportingRateRef):
             datasets.add((current.dataset, current.metric))
+        elif isinstance(current, SourceRef):
+            sources.add((current.element, current.measure))
         stack.extend(children(current))
     return References(
         elements=frozenset(elements),
@@ -70,6 +77,7 @@ def collect_references(node: Node) -> References:
         constants=frozenset(constants),
         items=frozenset(items),
         datasets=frozenset(datasets),
+        sources=frozenset(sources),
     )
 
 
