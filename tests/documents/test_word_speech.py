@@ -172,6 +172,25 @@ def test_the_under_reporting_found_by_the_cross_checks_is_named(
         ) in problem
 
 
+def test_the_over_reporting_found_by_the_spot_check_is_named(
+    demo_db: Demo, speeches: dict[tuple[str, int, str], Read]
+) -> None:
+    run = demo_db.published(SCHEME_CODE, 2006)
+    users = DataElement.objects.get(code="MWRA_CONTRACEPTING")
+    found = reconciliation(users, demo_db.township, run.period_code, None)
+    over = [row for row in found.rows if row.is_over]
+    assert over, "the demo has a village that claimed more users than the check found"
+    problem = next(
+        p for p in speeches[(SCHEME_CODE, 2006, "zh-hans")].paragraphs if "统计数据还不够真实" in p
+    )
+    for row in over:
+        assert row.unit.name in problem
+        assert (
+            f"{users.name}上报{format_trimmed(row.reported, 2)}，"
+            f"抽查核实{format_trimmed(row.checked, 2)}，多报{format_trimmed(row.over_reported, 2)}"
+        ) in problem
+
+
 def test_this_years_tasks_come_from_the_contracts_signed_for_it(
     demo_db: Demo, speeches: dict[tuple[str, int, str], Read]
 ) -> None:

@@ -1,9 +1,10 @@
-"""Under-reporting the cross-checks found (核查发现的漏报), as phrases for the speech.
+"""What the cross-checks found wrong (核查发现的漏报、多报), as phrases for the speech.
 
 For every data element some source counts (a department's feed, a spot check) about the kinds of
 unit the run assessed, the reconciliation of :mod:`kaohe.checks.selectors` over the run's period
-lists the units that reported fewer than a source found; each becomes one report
-(李屯村: ``出生人数上报25，核查发现27，少报2``).
+lists the units that reported fewer than a source found, and those that reported more than a
+spot check found; each becomes one report (李屯村: ``出生人数上报25，核查发现27，少报2``; 郭堡村:
+``落实避孕措施人数上报507，抽查核实466，多报41``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class UnderReport:
 
 
 def under_reporting(run: AssessmentRun, lang: str) -> list[UnderReport]:
-    """One report per unit and element where a source found more than the unit reported."""
+    """One report per unit and element where a source found more than the unit reported, or a
+    spot check found less."""
     if run.root is None:
         return []
     kinds = set(run.scheme.unit_kinds or [])
@@ -56,10 +58,21 @@ def under_reporting(run: AssessmentRun, lang: str) -> list[UnderReport]:
     for element in wanted:
         found = reconciliation(element, run.root, period, None)
         for row in found.rows:
-            if not row.is_under:
+            if not (row.is_under or row.is_over):
                 continue
             unit = (row.unit.name_en or row.unit.name) if lang == EN else row.unit.name
-            if lang == EN:
+            if row.is_over and lang == EN:
+                text = (
+                    f"{lowered(element.name_en or element.name)}: reported "
+                    f"{_shown(row.reported)}, the spot check found {_shown(row.checked)}, "
+                    f"{_shown(row.over_reported)} over-reported"
+                )
+            elif row.is_over:
+                text = (
+                    f"{element.name}上报{_shown(row.reported)}，抽查核实{_shown(row.checked)}，"
+                    f"多报{_shown(row.over_reported)}"
+                )
+            elif lang == EN:
                 text = (
                     f"{lowered(element.name_en or element.name)}: reported "
                     f"{_shown(row.reported)}, the checks found {_shown(row.found)}, "
