@@ -165,7 +165,11 @@ def demo_exists() -> bool:
 
 
 def _summary(
-    township: DemoTownship, imported: ImportSummary, published: tuple[str, ...], seconds: float
+    township: DemoTownship,
+    imported: ImportSummary,
+    published: tuple[str, ...],
+    seconds: float,
+    forecast_count: int,
 ) -> DemoSummary:
     villages = township.village_codes
     names = {u.code: u.name for u in township.units}
@@ -182,7 +186,7 @@ def _summary(
         departments=township.codes_of("department"),
         units=len(township.units),
         officials=len(township.officials),
-        values=len(township.values) + len(forecast_values(township)),
+        values=len(township.values) + forecast_count,
         imported=imported.imported,
         ignored=imported.ignored,
         caps=township.caps,
@@ -242,7 +246,8 @@ def do_build_demo(
         )
         do_load_bundles([*library_paths(), bundle], actor)
     published = _publish_demo_schemes(actor)
-    csv_bytes = dhis2_csv([*township.values, *forecast_values(township)], STORED_BY).encode()
+    forecast = forecast_values(township)
+    csv_bytes = dhis2_csv([*township.values, *forecast], STORED_BY).encode()
     source = io.BytesIO(csv_bytes)
     source.name = "demo-values.csv"
     imported = do_import_values(source, actor=actor, fmt="csv", stored_by=STORED_BY)
@@ -283,7 +288,7 @@ def do_build_demo(
         TOWNSHIP_CODE,
         after={"seed": seed, "years": list(township.years), "values": len(township.values)},
     )
-    summary = _summary(township, imported, published, time.perf_counter() - started)
+    summary = _summary(township, imported, published, time.perf_counter() - started, len(forecast))
     return dataclasses.replace(summary, contracts=contracts)
 
 

@@ -41,8 +41,6 @@ __all__ = [
     "SourceKind",
     "UsedFigure",
     "accuracy",
-    "corrected",
-    "used_figure",
 ]
 
 
@@ -125,43 +123,31 @@ class CrossCheck:
         return np.where(np.isnan(gap), 0.0, np.maximum(gap, 0.0))
 
     def corrected(self, method: CorrectionMethod) -> tuple[FloatArray, npt.NDArray[np.str_]]:
-        """The figure to score on per unit, and which figure that was (:class:`UsedFigure`)."""
-        return corrected(self, method)
+        """The figure to score on per unit and, per unit, the :class:`UsedFigure` value taken.
 
-
-def corrected(
-    cross: CrossCheck, method: CorrectionMethod
-) -> tuple[FloatArray, npt.NDArray[np.str_]]:
-    """The figure to score on per unit and, per unit, the :class:`UsedFigure` value taken.
-
-    ``larger``: the larger of the report and every source. ``check``: the check where the unit
-    was checked, else the larger of the report and the feeds. Where the report is missing and no
-    source has a figure, the result is missing (as the report was).
-    """
-    reported = np.asarray(cross.reported, dtype=np.float64)
-    if method is CorrectionMethod.LARGER:
-        found = cross.found()
-        take_source = ~np.isnan(found) & (np.isnan(reported) | (found > reported))
-        values = np.where(take_source, found, reported)
-        used = np.where(take_source, UsedFigure.SOURCE.value, UsedFigure.REPORTED.value)
+        ``larger``: the larger of the report and every source. ``check``: the check where the unit
+        was checked, else the larger of the report and the feeds. Where the report is missing and no
+        source has a figure, the result is missing (as the report was).
+        """
+        reported = np.asarray(self.reported, dtype=np.float64)
+        if method is CorrectionMethod.LARGER:
+            found = self.found()
+            take_source = ~np.isnan(found) & (np.isnan(reported) | (found > reported))
+            values = np.where(take_source, found, reported)
+            used = np.where(take_source, UsedFigure.SOURCE.value, UsedFigure.REPORTED.value)
+            return values, used.astype(np.str_)
+        checked = self.checked()
+        fed = self.fed()
+        take_feed = ~np.isnan(fed) & (np.isnan(reported) | (fed > reported))
+        otherwise = np.where(take_feed, fed, reported)
+        has_check = ~np.isnan(checked)
+        values = np.where(has_check, checked, otherwise)
+        used = np.where(
+            has_check,
+            UsedFigure.CHECK.value,
+            np.where(take_feed, UsedFigure.SOURCE.value, UsedFigure.REPORTED.value),
+        )
         return values, used.astype(np.str_)
-    checked = cross.checked()
-    fed = cross.fed()
-    take_feed = ~np.isnan(fed) & (np.isnan(reported) | (fed > reported))
-    otherwise = np.where(take_feed, fed, reported)
-    has_check = ~np.isnan(checked)
-    values = np.where(has_check, checked, otherwise)
-    used = np.where(
-        has_check,
-        UsedFigure.CHECK.value,
-        np.where(take_feed, UsedFigure.SOURCE.value, UsedFigure.REPORTED.value),
-    )
-    return values, used.astype(np.str_)
-
-
-def used_figure(value: str) -> UsedFigure:
-    """The :class:`UsedFigure` of a value returned by :func:`corrected`."""
-    return UsedFigure(value)
 
 
 def accuracy(reported: FloatArray, found: FloatArray) -> FloatArray:
